@@ -1,0 +1,28 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run test bench services stop-services migrate clean
+
+help:
+	@echo "make run    - start MariaDB, Redis and the app (release build) on http://127.0.0.1:8080"
+	@echo "make test   - run every test against throwaway MariaDB and Redis instances"
+	@echo "make bench  - print throughput figures beside reference tools"
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+bench:
+	@scripts/bench.sh
+
+services:
+	@scripts/services.sh start
+
+stop-services:
+	@scripts/services.sh stop
+
+clean:
+	rm -rf .build .local/dist

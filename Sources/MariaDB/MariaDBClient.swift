@@ -1,0 +1,122 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The MariaDB client: a bounded pool of connections, run as a ServiceLifecycle `Service`.
+///
+/// ```swift
+/// let rows = try await db.query("SELECT id, email FROM users WHERE id = \(id)")
+/// try await db.withTransaction { conn in
+///     try await conn.execute("UPDATE accounts SET balance = balance - \(amount) WHERE id = \(from)")
+///     try await conn.execute("UPDATE accounts SET balance = balance + \(amount) WHERE id = \(to)")
+/// }
+/// ```
+public final class MariaDBClient: Service, Sendable {
+    public let configuration: MariaDBConfiguration
+    private let logger: Logger
+    /// One thread per connection, whose blocking C calls run there, plus one for the pool's timers
+    /// (a connection's thread may be blocked in a long statement).
+    private let threads: MultiThreadedEventLoopGroup
+    private let pool: MariaDBConnectionPool
+
+    public init(configuration: MariaDBConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let size = max(1, configuration.poolSize)
+        threads = MultiThreadedEventLoopGroup(numberOfThreads: size + 1)
+        let loops = Array(threads.makeIterator())
+        let connections = (0..<size).map { MariaDBConnection(configuration: configuration, eventLoop: loops[$0]) }
+        pool = MariaDBConnectionPool(connections: connections, timerLoop: loops[size])
+    }
+
+    /// Connections leased right now, and the pool's size.
+    public var usage: (leased: Int, size: Int) { (pool.leasedCount, pool.size) }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Closes the idle connections and stops the pool's threads. Leases still running finish first
+    /// only if the caller waits for them; new leases fail.
+    public func shutdown() async {
+        for connection in pool.shutDown() {
+            await connection.close()
+        }
+        try? await threads.shutdownGracefully()
+    }
+
+    /// Leases a connection for the duration of `body`.
+    @discardableResult
+    public func withConnection<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (MariaDBConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await pool.acquire(timeout: configuration.acquireTimeout)
+        do {
+            try await connection.checkOut()
+            let result = try await body(connection)
+            await connection.checkIn()
+            pool.release(connection)
+            return result
+        } catch {
+            await connection.checkIn()
+            pool.release(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    @discardableResult
+    public func withTransaction<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (MariaDBConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection { connection in
+            try await connection.begin()
+            let result: T
+            do {
+                result = try await body(connection)
+            } catch {
+                do { try await connection.rollback() } catch { logger.debug("rollback failed: \(error)") }
+                throw error
+            }
+            try await connection.commit()
+            return result
+        }
+    }
+
+    /// Runs a statement that returns rows, on a leased connection.
+    public func query(_ query: SQLQuery) async throws -> [MariaDBRow] {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    /// Runs a statement that returns no rows, on a leased connection.
+    @discardableResult
+    public func execute(_ query: SQLQuery) async throws -> MariaDBExecuteResult {
+        try await withConnection { try await $0.execute(query) }
+    }
+
+    /// Streams a result in batches of `batchSize` rows on a leased connection: the server sends
+    /// rows as they are read and only one batch is held in memory, so a million rows cost no
+    /// more than a thousand. `body` runs in the caller's isolation. Returns the number of rows.
+    @discardableResult
+    public func stream(
+        _ query: SQLQuery, batchSize: Int = 1024, isolation: isolated (any Actor)? = #isolation,
+        _ body: ([MariaDBRow]) async throws -> Void
+    ) async throws -> Int {
+        try await withConnection { connection in
+            try await connection.openStream(query)
+            var total = 0
+            do {
+                while let batch = try await connection.nextBatch(limit: batchSize) {
+                    total += batch.count
+                    try await body(batch)
+                }
+            } catch {
+                await connection.closeStream()
+                throw error
+            }
+            return total
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import NIOCore
+import Synchronization
+
+/// A fixed set of connections handed out one lease at a time. Connections are created lazily
+/// (they connect on first lease), waiters are served first come, first served, and a waiter that
+/// waits past the timeout gets `.poolExhausted` instead of hanging.
+final class MariaDBConnectionPool: Sendable {
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<MariaDBConnection, any Error>
+        let timeout: Scheduled<Void>?
+    }
+
+    private struct State {
+        var idle: [MariaDBConnection]
+        var waiters = CircularBuffer<Waiter>()
+        var cancelled: Set<UInt64> = []
+        var nextID: UInt64 = 0
+        var isShutDown = false
+        var leased = 0
+    }
+
+    private let state: Mutex<State>
+    private let timerLoop: any EventLoop
+    let size: Int
+
+    init(connections: [MariaDBConnection], timerLoop: any EventLoop) {
+        self.size = connections.count
+        self.state = Mutex(State(idle: connections.reversed()))
+        self.timerLoop = timerLoop
+    }
+
+    /// Connections in use right now (for metrics).
+    var leasedCount: Int { state.withLock { $0.leased } }
+
+    func acquire(timeout: Duration) async throws -> MariaDBConnection {
+        let fast: Result<MariaDBConnection, any Error>? = state.withLock { s in
+            if s.isShutDown { return .failure(Self.shutDownError) }
+            guard let connection = s.idle.popLast() else { return nil }
+            s.leased += 1
+            return .success(connection)
+        }
+        if let fast { return try fast.get() }
+
+        let id = state.withLock { s in
+            s.nextID += 1
+            return s.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MariaDBConnection, any Error>) in
+                let scheduled = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
+                    guard let self else { return }
+                    fail(id, with: MariaDBError(kind: .poolExhausted, message: "no database connection became free within \(timeout) (pool of \(size))"))
+                }
+                let immediate: Result<MariaDBConnection, any Error>? = state.withLock { s in
+                    if s.isShutDown { return .failure(Self.shutDownError) }
+                    if s.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    if let connection = s.idle.popLast() {
+                        s.leased += 1
+                        return .success(connection)
+                    }
+                    s.waiters.append(Waiter(id: id, continuation: continuation, timeout: scheduled))
+                    return nil
+                }
+                if let immediate {
+                    scheduled.cancel()
+                    continuation.resume(with: immediate)
+                }
+            }
+        } onCancel: {
+            fail(id, with: CancellationError())
+        }
+    }
+
+    func release(_ connection: MariaDBConnection) {
+        let waiter: Waiter? = state.withLock { s in
+            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+            s.leased -= 1
+            s.idle.append(connection)
+            return nil
+        }
+        if let waiter {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(returning: connection)
+        }
+    }
+
+    private func fail(_ id: UInt64, with error: any Error) {
+        let waiter: Waiter? = state.withLock { s in
+            if let index = s.waiters.firstIndex(where: { $0.id == id }) {
+                return s.waiters.remove(at: index)
+            }
+            if error is CancellationError { s.cancelled.insert(id) }
+            return nil
+        }
+        if let waiter {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
+    /// Fails every waiter and returns the idle connections so they can be closed.
+    func shutDown() -> [MariaDBConnection] {
+        let (waiters, idle) = state.withLock { s in
+            s.isShutDown = true
+            let waiters = Array(s.waiters)
+            s.waiters.removeAll()
+            let idle = s.idle
+            s.idle.removeAll()
+            return (waiters, idle)
+        }
+        for waiter in waiters {
+            waiter.timeout?.cancel()
+            waiter.continuation.resume(throwing: Self.shutDownError)
+        }
+        return idle
+    }
+
+    static let shutDownError = MariaDBError(kind: .usage, message: "the database client is shut down")
+}

@@ -1,0 +1,192 @@
+import Foundation
+internal import CMariaDB
+
+/// Fetches the rows of one executed statement into Swift values, reusing one set of column
+/// buffers for every row. Rows come from the server unbuffered, so memory stays flat at any size.
+final class MariaDBResultReader {
+    private enum Kind { case signed, unsigned, double, decimal, text, binary, dateTime, time, null }
+
+    private let stmt: UnsafeMutablePointer<MYSQL_STMT>
+    let columns: MariaDBColumns
+    private let count: Int
+    private let kinds: [Kind]
+    private let binds: UnsafeMutablePointer<MYSQL_BIND>
+    private let lengths: UnsafeMutablePointer<UInt>
+    private let nulls: UnsafeMutablePointer<my_bool>
+    private let errors: UnsafeMutablePointer<my_bool>
+    private var buffers: [UnsafeMutableRawPointer] = []
+    private var capacities: [Int] = []
+    private(set) var finished = false
+
+    /// Text and blob columns start with buffers of at most this size; a longer value is fetched
+    /// on its own with `mysql_stmt_fetch_column`.
+    private static let inlineLimit = 4096
+
+    init(stmt: UnsafeMutablePointer<MYSQL_STMT>) throws {
+        self.stmt = stmt
+        guard let metadata = mysql_stmt_result_metadata(stmt) else { throw MariaDBStatement.error(stmt, stage: .fetch) }
+        defer { mysql_free_result(metadata) }
+        count = Int(mysql_num_fields(metadata))
+        let fields = mysql_fetch_fields(metadata)!
+        binds = .allocate(capacity: count)
+        binds.initialize(repeating: MYSQL_BIND(), count: count)
+        lengths = .allocate(capacity: count)
+        lengths.initialize(repeating: 0, count: count)
+        nulls = .allocate(capacity: count)
+        nulls.initialize(repeating: 0, count: count)
+        errors = .allocate(capacity: count)
+        errors.initialize(repeating: 0, count: count)
+
+        var names: [String] = []
+        var kinds: [Kind] = []
+        for i in 0..<count {
+            let field = fields[i]
+            names.append(String(cString: field.name))
+            let kind = Self.kind(of: field)
+            kinds.append(kind)
+            let (type, size): (enum_field_types, Int) =
+                switch kind {
+                case .signed, .unsigned: (MYSQL_TYPE_LONGLONG, 8)
+                case .double: (MYSQL_TYPE_DOUBLE, 8)
+                case .dateTime, .time: (MYSQL_TYPE_DATETIME, MemoryLayout<MYSQL_TIME>.stride)
+                case .decimal: (MYSQL_TYPE_STRING, 80)
+                case .text, .binary: (MYSQL_TYPE_STRING, min(max(Int(field.length), 16), Self.inlineLimit))
+                case .null: (MYSQL_TYPE_NULL, 1)
+                }
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+            buffers.append(buffer)
+            capacities.append(size)
+            binds[i].buffer = buffer
+            binds[i].buffer_type = kind == .time ? MYSQL_TYPE_TIME : type
+            binds[i].buffer_length = UInt(size)
+            binds[i].length = lengths + i
+            binds[i].is_null = nulls + i
+            binds[i].error = errors + i
+            binds[i].is_unsigned = kind == .unsigned ? 1 : 0
+        }
+        self.kinds = kinds
+        self.columns = MariaDBColumns(names: names)
+        guard mysql_stmt_bind_result(stmt, binds) == 0 else {
+            deallocate()
+            throw MariaDBStatement.error(stmt, stage: .fetch)
+        }
+    }
+
+    deinit {
+        finish()
+        deallocate()
+    }
+
+    private func deallocate() {
+        for buffer in buffers { buffer.deallocate() }
+        buffers = []
+        binds.deinitialize(count: count)
+        binds.deallocate()
+        lengths.deallocate()
+        nulls.deallocate()
+        errors.deallocate()
+    }
+
+    private static func kind(of field: MYSQL_FIELD) -> Kind {
+        let unsigned = field.flags & UInt32(UNSIGNED_FLAG) != 0
+        switch field.type {
+        case MYSQL_TYPE_TINY, MYSQL_TYPE_SHORT, MYSQL_TYPE_LONG, MYSQL_TYPE_INT24, MYSQL_TYPE_LONGLONG, MYSQL_TYPE_YEAR:
+            return unsigned ? .unsigned : .signed
+        case MYSQL_TYPE_FLOAT, MYSQL_TYPE_DOUBLE: return .double
+        case MYSQL_TYPE_DECIMAL, MYSQL_TYPE_NEWDECIMAL: return .decimal
+        case MYSQL_TYPE_DATE, MYSQL_TYPE_DATETIME, MYSQL_TYPE_TIMESTAMP, MYSQL_TYPE_NEWDATE: return .dateTime
+        case MYSQL_TYPE_TIME: return .time
+        case MYSQL_TYPE_NULL: return .null
+        case MYSQL_TYPE_BIT, MYSQL_TYPE_GEOMETRY: return .binary
+        default: return field.charsetnr == 63 ? .binary : .text
+        }
+    }
+
+    /// Appends up to `limit` rows. Returns false once the result is exhausted.
+    func fetch(into rows: inout [MariaDBRow], limit: Int) throws -> Bool {
+        guard !finished else { return false }
+        var fetched = 0
+        while fetched < limit {
+            let status = mysql_stmt_fetch(stmt)
+            if status == MYSQL_NO_DATA {
+                finish()
+                return false
+            }
+            if status == 1 {
+                let error = MariaDBStatement.error(stmt, stage: .fetch)
+                finish()
+                throw error
+            }
+            rows.append(MariaDBRow(columns: columns, values: try currentValues()))
+            fetched += 1
+        }
+        return true
+    }
+
+    private func currentValues() throws -> [MariaDBValue] {
+        var values: [MariaDBValue] = []
+        values.reserveCapacity(count)
+        for i in 0..<count {
+            if nulls[i] != 0 {
+                values.append(.null)
+                continue
+            }
+            let buffer = buffers[i]
+            switch kinds[i] {
+            case .signed: values.append(.int(buffer.load(as: Int64.self)))
+            case .unsigned: values.append(.uint(buffer.load(as: UInt64.self)))
+            case .double: values.append(.double(buffer.load(as: Double.self)))
+            case .null: values.append(.null)
+            case .dateTime:
+                let t = buffer.load(as: MYSQL_TIME.self)
+                values.append(.date(MariaDBTime.date(from: .init(
+                    year: Int(t.year), month: Int(t.month), day: Int(t.day), hour: Int(t.hour),
+                    minute: Int(t.minute), second: Int(t.second), microsecond: Int(t.second_part)))))
+            case .time:
+                let t = buffer.load(as: MYSQL_TIME.self)
+                let hours = Int(t.day) * 24 + Int(t.hour)
+                values.append(.string("\(t.neg != 0 ? "-" : "")\(hours):\(twoDigits(t.minute)):\(twoDigits(t.second))"))
+            case .decimal:
+                let text = try withColumnBytes(i) { String(decoding: $0, as: UTF8.self) }
+                guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                    throw MariaDBError(kind: .decoding, message: "unreadable DECIMAL")
+                }
+                values.append(.decimal(d))
+            case .text: values.append(.string(try withColumnBytes(i) { String(decoding: $0, as: UTF8.self) }))
+            case .binary: values.append(.bytes(try withColumnBytes(i) { Array($0) }))
+            }
+        }
+        return values
+    }
+
+    private func twoDigits(_ n: UInt32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// The bytes of column `i`; a value longer than its buffer is fetched whole on its own.
+    private func withColumnBytes<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> T) throws -> T {
+        let length = Int(lengths[i])
+        if length <= capacities[i] {
+            return body(UnsafeRawBufferPointer(start: buffers[i], count: length))
+        }
+        let whole = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 1)
+        let fetchedLength = UnsafeMutablePointer<UInt>.allocate(capacity: 1)
+        defer {
+            whole.deallocate()
+            fetchedLength.deallocate()
+        }
+        var bind = MYSQL_BIND()
+        bind.buffer = whole
+        bind.buffer_type = binds[i].buffer_type
+        bind.buffer_length = UInt(length)
+        bind.length = fetchedLength
+        let status = mysql_stmt_fetch_column(stmt, &bind, UInt32(i), 0)
+        guard status == 0 else { throw MariaDBStatement.error(stmt, stage: .fetch) }
+        return body(UnsafeRawBufferPointer(start: whole, count: length))
+    }
+
+    /// Reads and drops whatever rows remain, leaving the connection ready for the next statement.
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        mysql_stmt_free_result(stmt)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+internal import CMariaDB
+
+/// Owns one prepared `MYSQL_STMT*`. Used only on its connection's thread.
+final class MariaDBStatement {
+    private var stmt: UnsafeMutablePointer<MYSQL_STMT>?
+    let parameterCount: Int
+
+    init(mysql: UnsafeMutablePointer<MYSQL>, sql: String) throws {
+        guard let stmt = mysql_stmt_init(mysql) else {
+            throw MariaDBError(kind: .connection, message: "out of memory preparing a statement")
+        }
+        let status = sql.utf8CString.withUnsafeBufferPointer { buffer in
+            mysql_stmt_prepare(stmt, buffer.baseAddress, UInt(buffer.count - 1))
+        }
+        if status != 0 {
+            let error = Self.error(stmt, stage: .prepare)
+            mysql_stmt_close(stmt)
+            throw error
+        }
+        self.stmt = stmt
+        self.parameterCount = Int(mysql_stmt_param_count(stmt))
+    }
+
+    deinit { close() }
+
+    func close() {
+        if let stmt { mysql_stmt_close(stmt) }
+        stmt = nil
+    }
+
+    static func error(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, stage: MariaDBHandle.Stage) -> MariaDBError {
+        MariaDBHandle.error(
+            code: mysql_stmt_errno(stmt), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
+            message: String(cString: mysql_stmt_error(stmt)), stage: stage)
+    }
+
+    /// Binds the values and executes. Returns a reader when the statement produced a result set;
+    /// its rows stream from the server as they are fetched (nothing is buffered client-side).
+    func execute(_ values: [MariaDBValue]) throws -> MariaDBResultReader? {
+        guard let stmt else { throw MariaDBError(kind: .usage, message: "statement is closed") }
+        guard values.count == parameterCount else {
+            throw MariaDBError(kind: .usage, message: "the statement has \(parameterCount) placeholders but \(values.count) values were bound")
+        }
+        let parameters = MariaDBParameters(values)
+        if parameterCount > 0, mysql_stmt_bind_param(stmt, parameters.binds) != 0 {
+            throw Self.error(stmt, stage: .prepare)
+        }
+        guard mysql_stmt_execute(stmt) == 0 else { throw Self.error(stmt, stage: .execute) }
+        guard mysql_stmt_field_count(stmt) > 0 else { return nil }
+        return try MariaDBResultReader(stmt: stmt)
+    }
+
+    var affectedRows: UInt64 { stmt.map { mysql_stmt_affected_rows($0) } ?? 0 }
+    var lastInsertID: UInt64 { stmt.map { mysql_stmt_insert_id($0) } ?? 0 }
+}
+
+/// The C bind array for a statement's parameters and the memory it points into, alive for one execute.
+private final class MariaDBParameters {
+    let binds: UnsafeMutablePointer<MYSQL_BIND>
+    private var allocations: [UnsafeMutableRawPointer] = []
+    private let count: Int
+
+    init(_ values: [MariaDBValue]) {
+        count = values.count
+        binds = .allocate(capacity: max(count, 1))
+        binds.initialize(repeating: MYSQL_BIND(), count: max(count, 1))
+        for (i, value) in values.enumerated() {
+            bind(value, at: i)
+        }
+    }
+
+    deinit {
+        for pointer in allocations { pointer.deallocate() }
+        binds.deinitialize(count: max(count, 1))
+        binds.deallocate()
+    }
+
+    private func store<T>(_ value: T, type: enum_field_types, at i: Int) {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+        pointer.storeBytes(of: value, as: T.self)
+        allocations.append(pointer)
+        binds[i].buffer = pointer
+        binds[i].buffer_type = type
+        binds[i].buffer_length = UInt(MemoryLayout<T>.size)
+    }
+
+    private func store(bytes: some Collection<UInt8>, type: enum_field_types, at i: Int) {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 1)
+        _ = UnsafeMutableRawBufferPointer(start: pointer, count: bytes.count).initializeMemory(as: UInt8.self, from: bytes)
+        allocations.append(pointer)
+        binds[i].buffer = pointer
+        binds[i].buffer_type = type
+        binds[i].buffer_length = UInt(bytes.count)
+    }
+
+    private func bind(_ value: MariaDBValue, at i: Int) {
+        switch value {
+        case .null:
+            binds[i].buffer_type = MYSQL_TYPE_NULL
+        case .int(let v):
+            store(v, type: MYSQL_TYPE_LONGLONG, at: i)
+        case .uint(let v):
+            store(v, type: MYSQL_TYPE_LONGLONG, at: i)
+            binds[i].is_unsigned = 1
+        case .double(let v):
+            store(v, type: MYSQL_TYPE_DOUBLE, at: i)
+        case .bool(let v):
+            store(Int8(v ? 1 : 0), type: MYSQL_TYPE_TINY, at: i)
+        case .decimal(let v):
+            // The decimal's text is exact; the server parses it into the DECIMAL column.
+            store(bytes: Array(v.description.utf8), type: MYSQL_TYPE_NEWDECIMAL, at: i)
+        case .string(let v):
+            store(bytes: Array(v.utf8), type: MYSQL_TYPE_STRING, at: i)
+        case .bytes(let v):
+            store(bytes: v, type: MYSQL_TYPE_BLOB, at: i)
+        case .date(let v):
+            let c = MariaDBTime.components(from: v)
+            var time = MYSQL_TIME()
+            time.year = UInt32(c.year)
+            time.month = UInt32(c.month)
+            time.day = UInt32(c.day)
+            time.hour = UInt32(c.hour)
+            time.minute = UInt32(c.minute)
+            time.second = UInt32(c.second)
+            time.second_part = UInt(c.microsecond)
+            time.time_type = MYSQL_TIMESTAMP_DATETIME
+            store(time, type: MYSQL_TYPE_DATETIME, at: i)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import MariaDB
+import Testing
+
+@Suite("Errors carry the server's code and never the bound values")
+struct ErrorTests {
+    @Test func duplicateKeyIsRecognisedAndRedacted() async throws {
+        try await TestDatabase.with { db, _ in
+            try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE u (email VARCHAR(100) PRIMARY KEY)") }
+            let secret = "maria.silva@example.com"
+            try await db.execute("INSERT INTO u VALUES (\(secret))")
+            let error = await #expect(throws: MariaDBError.self) {
+                try await db.execute("INSERT INTO u VALUES (\(secret))")
+            }
+            #expect(error?.isDuplicateKey == true)
+            #expect(error?.code == 1062)
+            #expect(error?.sqlState == "23000")
+            #expect(error?.kind == .server)
+            #expect(error.map { !$0.description.contains(secret) } == true)
+            #expect(error.map { $0.description.contains("PRIMARY") } == true)
+        }
+    }
+
+    @Test func syntaxErrorsAndWrongBindCountsAreClear() async throws {
+        try await TestDatabase.with { db, _ in
+            let syntax = await #expect(throws: MariaDBError.self) { try await db.query("SELEC 1") }
+            #expect(syntax?.code == 1064)
+            let count = await #expect(throws: MariaDBError.self) {
+                try await db.query(SQLQuery(unsafeSQL: "SELECT ?, ?", binds: [.int(1)]))
+            }
+            #expect(count?.kind == .usage)
+            // The connection is still fine afterwards.
+            let rows = try await db.query("SELECT 1 AS one")
+            #expect(try rows[0].decode("one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func deadlockIsRecognised() async throws {
+        try await TestDatabase.with(poolSize: 2) { db, _ in
+            try await db.withConnection { c in
+                try await c.execute(unsafeSQL: "CREATE TABLE d (id INT PRIMARY KEY, n INT) ENGINE=InnoDB")
+                try await c.execute(unsafeSQL: "INSERT INTO d VALUES (1, 0), (2, 0)")
+            }
+            // Two transactions lock the rows in opposite order; InnoDB kills one of them.
+            async let first = failure { try await db.withTransaction { c in
+                try await c.execute("UPDATE d SET n = n + 1 WHERE id = \(1)")
+                try await Task.sleep(for: .milliseconds(300))
+                try await c.execute("UPDATE d SET n = n + 1 WHERE id = \(2)")
+            } }
+            async let second = failure { try await db.withTransaction { c in
+                try await c.execute("UPDATE d SET n = n + 1 WHERE id = \(2)")
+                try await Task.sleep(for: .milliseconds(300))
+                try await c.execute("UPDATE d SET n = n + 1 WHERE id = \(1)")
+            } }
+            let deadlocks = [await first, await second].compactMap { $0 as? MariaDBError }
+            #expect(deadlocks.count == 1)
+            #expect(deadlocks.first?.isDeadlock == true)
+        }
+    }
+
+    @Test func transactionsCommitOrRollBack() async throws {
+        try await TestDatabase.with { db, _ in
+            try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE tx (n INT) ENGINE=InnoDB") }
+            try await db.withTransaction { c in try await c.execute("INSERT INTO tx VALUES (\(1))") }
+            struct Boom: Error {}
+            await #expect(throws: Boom.self) {
+                try await db.withTransaction { c in
+                    try await c.execute("INSERT INTO tx VALUES (\(2))")
+                    throw Boom()
+                }
+            }
+            let rows = try await db.query("SELECT n FROM tx")
+            #expect(try rows.map { try $0.decode("n", as: Int.self) } == [1])
+        }
+    }
+
+    @Test func urlParsing() throws {
+        let c = try MariaDBConfiguration(url: "mariadb://app:p%40ss@db.example:3310/survey?tls=verify-ca&ca=/etc/ca.pem&pool=12")
+        #expect(c.host == "db.example")
+        #expect(c.port == 3310)
+        #expect(c.user == "app")
+        #expect(c.password == "p@ss")
+        #expect(c.database == "survey")
+        #expect(c.tls == .verifyCA(caFile: "/etc/ca.pem"))
+        #expect(c.poolSize == 12)
+        #expect(throws: MariaDBError.self) { try MariaDBConfiguration(url: "postgres://a@b/c") }
+        #expect(throws: MariaDBError.self) { try MariaDBConfiguration(url: "mariadb://a@b/c?tls=verify-ca") }
+        #expect(throws: MariaDBError.self) { try MariaDBConfiguration(url: "mariadb://b:1/c") }
+    }
+
+    @Test func tlsIsVerifiedAgainstTheCA() async throws {
+        guard let ca = ProcessInfo.processInfo.environment["TEST_DATABASE_CA"] else {
+            throw TestSetupError("TEST_DATABASE_CA is not set: `make test` starts MariaDB with TLS")
+        }
+        var configuration = try TestDatabase.adminConfiguration()
+        configuration.tls = .verifyIdentity(caFile: ca)
+        let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
+        let cipher = try await client.withConnection { try await $0.tlsCipher }
+        #expect(cipher?.isEmpty == false)
+        await client.shutdown()
+
+        // A CA that did not sign the server's certificate is refused.
+        let otherCA = NSTemporaryDirectory() + "other-ca-\(UUID().uuidString).pem"
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
+                             "-keyout", otherCA + ".key", "-out", otherCA]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        defer { try? FileManager.default.removeItem(atPath: otherCA); try? FileManager.default.removeItem(atPath: otherCA + ".key") }
+        configuration.tls = .verifyCA(caFile: otherCA)
+        let untrusting = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
+        let error = await #expect(throws: MariaDBError.self) { try await untrusting.query("SELECT 1") }
+        #expect(error?.kind == .connection)
+        await untrusting.shutdown()
+    }
+
+    @Test func tlsRequiredFailsAgainstAServerWithoutTLS() async throws {
+        let server = LocalServer()
+        defer { server.remove() }
+        try server.run("start", "mariadb")
+        var configuration = try MariaDBConfiguration(url: server.databaseURL)
+        configuration.tls = .required
+        let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
+        let error = await #expect(throws: MariaDBError.self) { try await client.query("SELECT 1") }
+        #expect(error?.kind == .connection)
+        #expect(error?.message.contains("TLS") == true)
+        await client.shutdown()
+    }
+}
+
+func failure(_ body: () async throws -> Void) async -> (any Error)? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import MariaDB
+import Testing
+
+@Suite("The connection pool")
+struct PoolTests {
+    @Test func fiveHundredTasksOverEightConnections() async throws {
+        try await TestDatabase.with(poolSize: 8) { db, _ in
+            try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE hits (n INT NOT NULL)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<500 {
+                    group.addTask { try await db.execute("INSERT INTO hits VALUES (\(n))") }
+                }
+                try await group.waitForAll()
+            }
+            let rows = try await db.query("SELECT COUNT(*) AS c, COUNT(DISTINCT n) AS d FROM hits")
+            #expect(try rows[0].decode("c", as: Int.self) == 500)
+            #expect(try rows[0].decode("d", as: Int.self) == 500)
+            #expect(db.usage.leased == 0)
+        }
+    }
+
+    @Test func exhaustionTimesOutInsteadOfHanging() async throws {
+        try await TestDatabase.with(poolSize: 1, configure: { $0.acquireTimeout = .milliseconds(200) }) { db, _ in
+            let clock = ContinuousClock()
+            async let busy = db.query("SELECT SLEEP(2) AS s")
+            try await Task.sleep(for: .milliseconds(100))
+            let started = clock.now
+            let error = await #expect(throws: MariaDBError.self) { try await db.query("SELECT 1") }
+            let waited = clock.now - started
+            #expect(error?.kind == .poolExhausted)
+            #expect(waited < .milliseconds(1500))
+            _ = try await busy
+            // Once the connection is back, the pool serves again.
+            #expect(try await db.query("SELECT 1 AS one").count == 1)
+        }
+    }
+
+    @Test func aCancelledWaiterLosesNoConnection() async throws {
+        try await TestDatabase.with(poolSize: 1, configure: { $0.acquireTimeout = .seconds(10) }) { db, _ in
+            async let busy = db.query("SELECT SLEEP(0.5) AS s")
+            try await Task.sleep(for: .milliseconds(100))
+            let waiter = Task { try await db.query("SELECT 1") }
+            try await Task.sleep(for: .milliseconds(50))
+            waiter.cancel()
+            await #expect(throws: CancellationError.self) { try await waiter.value }
+            _ = try await busy
+            #expect(try await db.query("SELECT 2 AS two").count == 1)
+            #expect(db.usage.leased == 0)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Configuration
+import Foundation
+import Logging
+import MariaDB
+
+@testable import SurveyApp
+
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum AppTestSupport {
+    static var projectRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static func environment(_ key: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[key], !value.isEmpty else {
+            throw TestSetupError("\(key) is not set: run the tests with `make test`, which starts MariaDB and Redis")
+        }
+        return value
+    }
+
+    /// An app configuration for a fresh database of its own on the test server. `body` runs with
+    /// it; the database is dropped afterwards.
+    static func withConfiguration<T>(
+        overrides: [String: String] = [:], _ body: (AppConfiguration) async throws -> T
+    ) async throws -> T {
+        let admin = try MariaDBConfiguration(url: environment("TEST_DATABASE_URL"))
+        let name = "app_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let adminClient = MariaDBClient(configuration: admin, logger: Logger(label: "admin"))
+        try await adminClient.withConnection { try await $0.execute(unsafeSQL: "CREATE DATABASE `\(name)`") }
+        var url = URLComponents(string: try environment("TEST_DATABASE_URL"))!
+        url.path = "/" + name
+        let databaseURL = url.string!
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            "database.url": .init(.string(databaseURL), isSecret: true),
+            "redis.url": .init(.string(try environment("TEST_REDIS_URL")), isSecret: false),
+            "resources.dir": .init(.string(projectRoot), isSecret: false),
+            "http.port": .init(.int(0), isSecret: false),
+            "log.level": .init(.string("warning"), isSecret: false),
+        ]
+        for (key, value) in overrides { values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false) }
+        let configuration = try AppConfiguration(reader: ConfigReader(provider: InMemoryProvider(values: values)))
+        defer {
+            Task {
+                _ = try? await adminClient.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE `\(name)`") }
+                await adminClient.shutdown()
+            }
+        }
+        return try await body(configuration)
+    }
+}
