@@ -26,28 +26,37 @@ struct LocalServer {
         return "mariadb://survey:\(password)@127.0.0.1:\(mariaDBPort)/survey"
     }
 
+    /// Runs the services script and waits for it with `waitpid`. (Foundation's `Process` can miss
+    /// a child's exit on Linux when two tests wait at once, and would hang the test run.)
     @discardableResult
     func run(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["SERVICES_DIR"] = directory
-        environment["MARIADB_PORT"] = String(mariaDBPort)
-        environment["REDIS_PORT"] = String(redisPort)
-        environment["REDIS_APPENDONLY"] = "no"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestSetupError("services.sh \(arguments.joined(separator: " ")) failed: \(text)")
+        let log = directory + "-\(UUID().uuidString.prefix(6)).log"
+        defer { unlink(log) }
+        let environment = [
+            "SERVICES_DIR=\(directory)", "MARIADB_PORT=\(mariaDBPort)", "REDIS_PORT=\(redisPort)",
+            "REDIS_APPENDONLY=no", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        ]
+        let argv = ["/bin/bash", Self.script] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
+        defer { (cArgv + cEnv).forEach { free($0) } }
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, cArgv, cEnv)
+        guard spawned == 0 else { throw TestSetupError("could not start services.sh (error \(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw TestSetupError("services.sh \(arguments.joined(separator: " ")) failed: \(output)")
         }
-        return text
+        return output
     }
 
     func remove() {

@@ -26,7 +26,6 @@ final class RedisServer {
     deinit {
         if let process, process.isRunning {
             Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -57,8 +56,11 @@ final class RedisServer {
     /// SIGKILL, so clients see their sockets closed without any goodbye.
     func kill() async throws {
         guard let process else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        while process.isRunning {
+        let pid = process.processIdentifier
+        Glibc.kill(pid, SIGKILL)
+        // Foundation's `Process` can miss a child's exit on Linux; the kernel's view is what counts:
+        // gone, or a zombie (dead, sockets closed, waiting to be reaped).
+        while process.isRunning && !Self.isDeadOrZombie(pid) {
             try await Task.sleep(for: .milliseconds(10))
         }
         self.process = nil
@@ -89,6 +91,14 @@ final class RedisServer {
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         try? await kill()
         throw StartError(description: "redis-server on port \(port) did not answer PING. Log:\n\(log.suffix(2000))")
+    }
+
+    static func isDeadOrZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        // The state follows the parenthesised command name: "123 (redis-server) Z ...".
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state == "Z" || state == "X"
     }
 
     /// Speaks raw RESP so readiness checks do not depend on the client under test.
