@@ -52,19 +52,9 @@ struct DatabaseBench {
     }
 
     private func oursInsert(_ db: MariaDBClient, count: Int) async throws -> Double {
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                let share = count / concurrency + (worker < count % concurrency ? 1 : 0)
-                group.addTask {
-                    for n in 0..<share {
-                        try await db.execute("INSERT INTO bench_insert (n, s) VALUES (\(n), \("abcdefghij"))")
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await operationsPerSecond(total: count, workers: concurrency) { n in
+            try await db.execute("INSERT INTO bench_insert (n, s) VALUES (\(n), \("abcdefghij"))")
         }
-        return Double(count) / (ContinuousClock.now - start).seconds
     }
 
     private func slapInsert(count: Int) throws -> Double {

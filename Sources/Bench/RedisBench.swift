@@ -24,24 +24,10 @@ struct RedisBench {
     }
 
     private func measure(_ redis: RedisClient, operations: Int, command: String) async throws -> Double {
-        let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                let share = operations / concurrency + (worker < operations % concurrency ? 1 : 0)
-                group.addTask {
-                    for n in 0..<share {
-                        let key = "bench:key:\(n % 1000)"
-                        if command == "SET" {
-                            _ = try await redis.send("SET", key, "xxx")
-                        } else {
-                            _ = try await redis.send("GET", key)
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await operationsPerSecond(total: operations, workers: concurrency) { n in
+            let key = "bench:key:\(n % 1000)"
+            _ = command == "SET" ? try await redis.send("SET", key, "xxx") : try await redis.send("GET", key)
         }
-        return Double(operations) / (ContinuousClock.now - start).seconds
     }
 
     /// Parses `redis-benchmark -q` lines such as `SET: 81300.81 requests per second, p50=0.151 msec`.

@@ -32,4 +32,34 @@ struct RestartTests {
         }
         #expect(try await db.query("SELECT n FROM r").count == 9)
     }
+
+    @Test func onlyStatementsThatNeverReachedTheServerAreRetried() async throws {
+        let server = LocalServer()
+        defer { server.remove() }
+        try server.run("start", "mariadb")
+        var configuration = try MariaDBConfiguration(url: server.databaseURL)
+        configuration.poolSize = 1
+        // No liveness check on lease: the dead connection is found by the statement itself.
+        configuration.idleCheckInterval = .seconds(3600)
+        let db = MariaDBClient(configuration: configuration, logger: Logger(label: "retry"))
+        defer { Task { await db.shutdown() } }
+
+        try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS w (n INT)") }
+        try await db.execute("INSERT INTO w VALUES (\(1))")  // now prepared and cached
+        try server.run("kill", "mariadb")
+        try server.run("start", "mariadb")
+
+        // The cached INSERT is sent on the dead connection: it may have run, so it is reported.
+        let lost = await #expect(throws: MariaDBError.self) { try await db.execute("INSERT INTO w VALUES (\(2))") }
+        #expect(lost?.isConnectionLost == true)
+        #expect(lost?.mayHaveRun == true)
+
+        // Kill again; a statement this connection has never prepared fails at PREPARE, which runs
+        // nothing, so it is retried once on a fresh connection and succeeds.
+        try await db.execute("INSERT INTO w VALUES (\(3))")
+        try server.run("kill", "mariadb")
+        try server.run("start", "mariadb")
+        let rows = try await db.query("SELECT n FROM w ORDER BY n")
+        #expect(try rows.map { try $0.decode("n", as: Int.self) } == [1, 3])
+    }
 }
