@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The MariaDB client: a bounded pool of connections, run as a ServiceLifecycle `Service`.
 ///
@@ -30,8 +31,11 @@ public final class MariaDBClient: Service, Sendable {
         pool = MariaDBConnectionPool(connections: connections, timerLoop: loops[size])
     }
 
-    /// Connections leased right now, and the pool's size.
-    public var usage: (leased: Int, size: Int) { (pool.leasedCount, pool.size) }
+    /// Connections leased right now, callers waiting for one, and the pool's size.
+    public var usage: (leased: Int, waiting: Int, size: Int) {
+        let (leased, waiting) = pool.usage
+        return (leased, waiting, pool.size)
+    }
 
     public func run() async throws {
         try? await gracefulShutdown()
@@ -53,17 +57,18 @@ public final class MariaDBClient: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation, _ body: (MariaDBConnection) async throws -> T
     ) async throws -> T {
         let connection = try await pool.acquire(timeout: configuration.acquireTimeout)
+        connection.markLeased()
+        let result: Result<T, any Error>
         do {
-            try await connection.checkOut()
-            let result = try await body(connection)
-            await connection.checkIn()
-            pool.release(connection)
-            return result
+            result = .success(try await body(connection))
         } catch {
-            await connection.checkIn()
-            pool.release(connection)
-            throw error
+            result = .failure(error)
         }
+        if connection.needsCheckIn.load(ordering: .relaxed) {
+            await connection.checkIn()
+        }
+        pool.release(connection)
+        return try result.get()
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
@@ -108,9 +113,13 @@ public final class MariaDBClient: Service, Sendable {
             try await connection.openStream(query)
             var total = 0
             do {
-                while let batch = try await connection.nextBatch(limit: batchSize) {
+                var pending = try await connection.nextBatch(limit: batchSize)
+                while let batch = pending {
+                    // The connection's thread fetches the next batch while the caller handles this one.
+                    async let next = connection.nextBatch(limit: batchSize)
                     total += batch.count
                     try await body(batch)
+                    pending = try await next
                 }
             } catch {
                 await connection.closeStream()

@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// One MariaDB connection. Its executor is its own event loop thread, so every blocking C call
 /// runs there: never on a SwiftNIO server loop, never on Swift's cooperative pool.
@@ -11,9 +12,19 @@ public actor MariaDBConnection {
     private let configuration: MariaDBConfiguration
     private var handle: MariaDBHandle?
     private var lastUsed = ContinuousClock.now
-    private var reader: MariaDBResultReader?
+    private var reader: MariaDBResultReader? {
+        didSet { needsCheckIn.store(reader != nil || inTransaction, ordering: .relaxed) }
+    }
     /// True between `START TRANSACTION` and `COMMIT`/`ROLLBACK`: no statement may be retried then.
-    public private(set) var inTransaction = false
+    public private(set) var inTransaction = false {
+        didSet { needsCheckIn.store(reader != nil || inTransaction, ordering: .relaxed) }
+    }
+    /// Set by the pool when it hands the connection out: the first statement of the lease checks
+    /// the connection first. Folding that check into the statement saves a thread hop per lease.
+    private nonisolated let justLeased = Atomic<Bool>(false)
+    /// Whether the lease left state behind (an open transaction or stream) that `checkIn` must undo.
+    /// Readable without a hop, so a clean lease ends without one.
+    nonisolated let needsCheckIn = Atomic<Bool>(false)
 
     init(configuration: MariaDBConfiguration, eventLoop: any EventLoop) {
         self.configuration = configuration
@@ -22,9 +33,21 @@ public actor MariaDBConnection {
 
     // MARK: Lifecycle (called by the pool)
 
+    nonisolated func markLeased() {
+        justLeased.store(true, ordering: .relaxed)
+    }
+
+    /// Runs the lease's check before its first statement.
+    private func checkOutIfJustLeased() throws {
+        if justLeased.exchange(false, ordering: .relaxed) {
+            try checkOut()
+        }
+        lastUsed = .now
+    }
+
     /// Makes the connection usable: reconnects a closed one, and checks (without a round trip) that
     /// the server has not closed an idle one, as it does when it restarts.
-    func checkOut() throws {
+    private func checkOut() throws {
         if let handle, ContinuousClock.now - lastUsed > configuration.idleCheckInterval, !handle.socketLooksAlive() {
             discardHandle()
         }
@@ -68,7 +91,10 @@ public actor MariaDBConnection {
     }
 
     /// The TLS cipher in use, or nil when the session is plain text.
-    public var tlsCipher: String? { handle?.tlsCipher }
+    public func tlsCipher() throws -> String? {
+        try checkOutIfJustLeased()
+        return try openHandle().tlsCipher
+    }
 
     // MARK: Statements
 
@@ -76,6 +102,7 @@ public actor MariaDBConnection {
     /// the connection turns out to be lost at that point (and no transaction is open) it is
     /// replaced and the prepare retried once. Failures after that are reported, never re-sent.
     private func withStatement<T>(_ query: SQLQuery, _ body: (MariaDBStatement) throws -> T) throws -> T {
+        try checkOutIfJustLeased()
         guard reader == nil else {
             throw MariaDBError(kind: .usage, message: "the connection is streaming a result; finish it first")
         }
@@ -120,6 +147,7 @@ public actor MariaDBConnection {
     /// Runs SQL without values over the text protocol (DDL, `SET`, …). Returns the affected rows.
     @discardableResult
     public func execute(unsafeSQL sql: String) throws -> UInt64 {
+        try checkOutIfJustLeased()
         guard reader == nil else {
             throw MariaDBError(kind: .usage, message: "the connection is streaming a result; finish it first")
         }
@@ -163,6 +191,7 @@ public actor MariaDBConnection {
     // MARK: Transactions
 
     func begin() throws {
+        try checkOutIfJustLeased()
         guard !inTransaction else { throw MariaDBError(kind: .usage, message: "a transaction is already open") }
         do {
             try openHandle().simpleQuery("START TRANSACTION")

@@ -30,10 +30,12 @@ final class MariaDBConnectionPool: Sendable {
         self.timerLoop = timerLoop
     }
 
-    /// Connections in use right now (for metrics).
-    var leasedCount: Int { state.withLock { $0.leased } }
+    /// Connections in use, and callers waiting for one (for metrics).
+    var usage: (leased: Int, waiting: Int) { state.withLock { ($0.leased, $0.waiters.count) } }
 
     func acquire(timeout: Duration) async throws -> MariaDBConnection {
+        // A cancelled task gets no connection, even when one is free.
+        try Task.checkCancellation()
         let fast: Result<MariaDBConnection, any Error>? = state.withLock { s in
             if s.isShutDown { return .failure(Self.shutDownError) }
             guard let connection = s.idle.popLast() else { return nil }

@@ -147,16 +147,41 @@ final class MariaDBResultReader {
                 let hours = Int(t.day) * 24 + Int(t.hour)
                 values.append(.string("\(t.neg != 0 ? "-" : "")\(hours):\(twoDigits(t.minute)):\(twoDigits(t.second))"))
             case .decimal:
-                let text = try withColumnBytes(i) { String(decoding: $0, as: UTF8.self) }
-                guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-                    throw MariaDBError(kind: .decoding, message: "unreadable DECIMAL")
+                let parsed = try withColumnBytes(i) { bytes in
+                    Self.parseDecimal(bytes) ?? Decimal(string: String(decoding: bytes, as: UTF8.self), locale: Self.posix)
                 }
-                values.append(.decimal(d))
+                guard let parsed else { throw MariaDBError(kind: .decoding, message: "unreadable DECIMAL") }
+                values.append(.decimal(parsed))
             case .text: values.append(.string(try withColumnBytes(i) { String(decoding: $0, as: UTF8.self) }))
             case .binary: values.append(.bytes(try withColumnBytes(i) { Array($0) }))
             }
         }
         return values
+    }
+
+    private static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// The server's DECIMAL text (`-1234.56`) read straight into a `Decimal`: several times cheaper
+    /// than `Decimal(string:)`. Values of more than 19 digits return nil and take the slow path.
+    static func parseDecimal(_ bytes: UnsafeRawBufferPointer) -> Decimal? {
+        var significand: UInt64 = 0
+        var scale = 0
+        var digits = 0
+        var negative = false
+        var afterPoint = false
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0: negative = true
+            case UInt8(ascii: "."): afterPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard digits < 19 else { return nil }
+                significand = significand * 10 + UInt64(byte - UInt8(ascii: "0"))
+                if significand > 0 { digits += 1 }
+                if afterPoint { scale += 1 }
+            default: return nil
+            }
+        }
+        return Decimal(sign: negative ? .minus : .plus, exponent: -scale, significand: Decimal(significand))
     }
 
     private func twoDigits(_ n: UInt32) -> String { n < 10 ? "0\(n)" : "\(n)" }

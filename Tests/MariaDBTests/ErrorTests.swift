@@ -96,7 +96,7 @@ struct ErrorTests {
         var configuration = try TestDatabase.adminConfiguration()
         configuration.tls = .verifyIdentity(caFile: ca)
         let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
-        let cipher = try await client.withConnection { try await $0.tlsCipher }
+        let cipher = try await client.withConnection { try await $0.tlsCipher() }
         #expect(cipher?.isEmpty == false)
         await client.shutdown()
 

@@ -25,12 +25,13 @@ struct PoolTests {
         try await TestDatabase.with(poolSize: 1, configure: { $0.acquireTimeout = .milliseconds(200) }) { db, _ in
             let clock = ContinuousClock()
             async let busy = db.query("SELECT SLEEP(2) AS s")
-            try await Task.sleep(for: .milliseconds(100))
+            try await waitUntil { db.usage.leased == 1 }
             let started = clock.now
             let error = await #expect(throws: MariaDBError.self) { try await db.query("SELECT 1") }
             let waited = clock.now - started
             #expect(error?.kind == .poolExhausted)
-            #expect(waited < .milliseconds(1500))
+            // Well before the busy statement ends: the timeout fired, the caller did not just wait it out.
+            #expect(waited < .milliseconds(1700))
             _ = try await busy
             // Once the connection is back, the pool serves again.
             #expect(try await db.query("SELECT 1 AS one").count == 1)
@@ -39,15 +40,24 @@ struct PoolTests {
 
     @Test func aCancelledWaiterLosesNoConnection() async throws {
         try await TestDatabase.with(poolSize: 1, configure: { $0.acquireTimeout = .seconds(10) }) { db, _ in
-            async let busy = db.query("SELECT SLEEP(0.5) AS s")
-            try await Task.sleep(for: .milliseconds(100))
+            async let busy = db.query("SELECT SLEEP(1) AS s")
+            try await waitUntil { db.usage.leased == 1 }
             let waiter = Task { try await db.query("SELECT 1") }
-            try await Task.sleep(for: .milliseconds(50))
+            try await waitUntil { db.usage.waiting == 1 }
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
             _ = try await busy
             #expect(try await db.query("SELECT 2 AS two").count == 1)
             #expect(db.usage.leased == 0)
         }
+    }
+}
+
+/// Polls a condition that another task will make true; fails after 5 s instead of hanging.
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSetupError("condition not met within 5 s") }
+        try await Task.sleep(for: .milliseconds(5))
     }
 }
