@@ -20,7 +20,8 @@ cleanup() {
     for s in "${started[@]}"; do scripts/services.sh stop "$s" || true; done
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A requested stop is not a failure: clean up and exit 0.
+trap 'exit 0' INT TERM
 
 scripts/services.sh start
 eval "$(scripts/services.sh env | sed 's/^/export /')"

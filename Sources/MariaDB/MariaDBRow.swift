@@ -44,7 +44,10 @@ public struct MariaDBRow: Sendable {
 
     /// Reads the column at `index` as `T`.
     public func decode<T: MariaDBDecodable>(column index: Int, as type: T.Type = T.self) throws -> T {
-        try T(mariaDBValue: values[index])
+        guard values.indices.contains(index) else {
+            throw MariaDBError(kind: .decoding, message: "no column at index \(index) (the row has \(values.count))")
+        }
+        return try T(mariaDBValue: values[index])
     }
 }
 

@@ -15,7 +15,10 @@ struct LocalServer {
     }
 
     init() {
-        directory = NSTemporaryDirectory() + "survey-test-" + UUID().uuidString.prefix(8)
+        // Under the test run's scratch folder, so `make test` stops it even if this process dies.
+        let scratch = ProcessInfo.processInfo.environment["TEST_SCRATCH_DIR"] ?? NSTemporaryDirectory()
+        try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        directory = scratch + "/server-" + UUID().uuidString.prefix(8)
         mariaDBPort = Self.freePort()
         redisPort = Self.freePort()
     }
