@@ -16,7 +16,7 @@ test:
 	@scripts/test.sh
 
 bench:
-	@scripts/bench.sh
+	@scripts/bench.sh $(ARGS)
 
 services:
 	@scripts/services.sh start
