@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "Bench", targets: ["Bench"]),
         .library(name: "MariaDB", targets: ["MariaDB"]),
         .library(name: "Redis", targets: ["Redis"]),
+        .library(name: "LibCrypto", targets: ["LibCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
@@ -55,11 +56,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(name: "LibCrypto", dependencies: ["CCrypto"], swiftSettings: swiftSettings),
+
         .executableTarget(
             name: "SurveyApp",
             dependencies: [
                 "MariaDB",
                 "Redis",
+                "LibCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -109,6 +113,7 @@ let package = Package(
             dependencies: [
                 "SurveyApp",
                 "MariaDB",
+                "LibCrypto",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,6 +15,9 @@ func buildApplication(_ configuration: AppConfiguration) async throws -> some Ap
     // A peer that vanishes mid-write must not kill the process.
     signal(SIGPIPE, SIG_IGN)
     let logger = makeLogger(level: configuration.logLevel)
+    // A broken definition stops the start with every problem listed, before any page is served.
+    let survey = try SurveyDefinition.load(path: configuration.resources.survey)
+    logger.info("survey definition loaded", metadata: ["survey": "\(survey.id)", "version": "\(survey.version)"])
     let database = MariaDBClientFactory.make(configuration, logger: logger)
     let redis = RedisClient(configuration: configuration.redis, logger: logger)
 

@@ -17,6 +17,8 @@ struct AppConfiguration: Sendable {
         var directory: String
         var migrations: String
         var views: String
+        /// The survey definition file.
+        var survey: String
     }
 
     var http: HTTP
@@ -48,7 +50,8 @@ struct AppConfiguration: Sendable {
         resources = Resources(
             directory: directory,
             migrations: reader.string(forKey: "migrations.dir", default: directory + "/Migrations"),
-            views: reader.string(forKey: "views.dir", default: directory + "/Views"))
+            views: reader.string(forKey: "views.dir", default: directory + "/Views"),
+            survey: reader.string(forKey: "survey.file", default: directory + "/Surveys/market-research.json"))
 
         let level = reader.string(forKey: "log.level", default: "info")
         guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
