@@ -17,6 +17,10 @@ func buildApplication(_ configuration: AppConfiguration) async throws -> some Ap
     let logger = makeLogger(level: configuration.logLevel)
     // A broken definition stops the start with every problem listed, before any page is served.
     let survey = try SurveyDefinition.load(path: configuration.resources.survey)
+    let catalog = try MessageCatalog.load(directory: configuration.resources.locales)
+    guard Set(survey.languages).isSubset(of: catalog.languages) else {
+        throw ConfigurationError("the survey is written in \(survey.languages) but Locales/ has \(catalog.languages)")
+    }
     logger.info("survey definition loaded", metadata: ["survey": "\(survey.id)", "version": "\(survey.version)"])
     let database = MariaDBClientFactory.make(configuration, logger: logger)
     let redis = RedisClient(configuration: configuration.redis, logger: logger)

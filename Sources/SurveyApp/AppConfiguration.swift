@@ -19,6 +19,8 @@ struct AppConfiguration: Sendable {
         var views: String
         /// The survey definition file.
         var survey: String
+        /// The interface strings, one JSON file per language.
+        var locales: String
     }
 
     var http: HTTP
@@ -51,7 +53,8 @@ struct AppConfiguration: Sendable {
             directory: directory,
             migrations: reader.string(forKey: "migrations.dir", default: directory + "/Migrations"),
             views: reader.string(forKey: "views.dir", default: directory + "/Views"),
-            survey: reader.string(forKey: "survey.file", default: directory + "/Surveys/market-research.json"))
+            survey: reader.string(forKey: "survey.file", default: directory + "/Surveys/market-research.json"),
+            locales: reader.string(forKey: "locales.dir", default: directory + "/Locales"))
 
         let level = reader.string(forKey: "log.level", default: "info")
         guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
