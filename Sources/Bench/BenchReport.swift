@@ -1,7 +1,7 @@
 import Foundation
 
 /// Collects figures and prints them as one table, each beside its reference.
-final class BenchReport: @unchecked Sendable {
+final class BenchReport {
     struct Line {
         let name: String
         let ours: Double

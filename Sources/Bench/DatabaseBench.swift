@@ -15,7 +15,16 @@ struct DatabaseBench {
 
     func run(inserts: Int, rows: Int, report: BenchReport) async throws {
         let db = MariaDBClient(configuration: configuration, logger: logger)
-        defer { Task { await db.shutdown() } }
+        do {
+            try await run(db, inserts: inserts, rows: rows, report: report)
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+        await db.shutdown()
+    }
+
+    private func run(_ db: MariaDBClient, inserts: Int, rows: Int, report: BenchReport) async throws {
         try await db.withConnection { c in
             try await c.execute(unsafeSQL: "DROP TABLE IF EXISTS bench_insert")
             try await c.execute(unsafeSQL: "CREATE TABLE bench_insert (id INT AUTO_INCREMENT PRIMARY KEY, n INT, s VARCHAR(64))")

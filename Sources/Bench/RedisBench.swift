@@ -10,7 +10,16 @@ struct RedisBench {
 
     func run(operations: Int, report: BenchReport) async throws {
         let redis = RedisClient(configuration: configuration, logger: logger)
-        defer { Task { await redis.shutdown() } }
+        do {
+            try await run(redis, operations: operations, report: report)
+        } catch {
+            await redis.shutdown()
+            throw error
+        }
+        await redis.shutdown()
+    }
+
+    private func run(_ redis: RedisClient, operations: Int, report: BenchReport) async throws {
         print("Redis: \(operations) SETs and GETs at concurrency \(concurrency)")
         _ = try await measure(redis, operations: concurrency * 100, command: "SET")
         let (output, _) = try ReferenceTool.run("/usr/bin/redis-benchmark", [

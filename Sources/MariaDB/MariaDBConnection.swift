@@ -51,9 +51,7 @@ public actor MariaDBConnection {
         if let handle, ContinuousClock.now - lastUsed > configuration.idleCheckInterval, !handle.socketLooksAlive() {
             discardHandle()
         }
-        if handle == nil {
-            handle = try MariaDBHandle(configuration: configuration)
-        }
+        _ = try openHandle()
     }
 
     /// Leaves the connection clean for the next lease.

@@ -48,6 +48,8 @@ final class MariaDBConnectionPool: Sendable {
             s.nextID += 1
             return s.nextID
         }
+        // A cancellation that lands after the waiter was served or timed out leaves its id behind.
+        defer { _ = state.withLock { $0.cancelled.remove(id) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MariaDBConnection, any Error>) in
                 let scheduled = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in

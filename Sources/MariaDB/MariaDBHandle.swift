@@ -70,8 +70,6 @@ final class MariaDBHandle {
         mysql = nil
     }
 
-    var isOpen: Bool { mysql != nil }
-
     /// The TLS cipher of the session, or nil for plain text.
     var tlsCipher: String? { mysql.flatMap { mysql_get_ssl_cipher($0) }.map { String(cString: $0) } }
 

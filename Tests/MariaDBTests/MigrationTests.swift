@@ -28,8 +28,14 @@ struct MigrationTests {
                     group.addTask {
                         // Separate clients, as separate replicas would be.
                         let client = MariaDBClient(configuration: database.configuration, logger: Logger(label: "m\(n)"))
-                        defer { Task { await client.shutdown() } }
-                        return try await MariaDBMigrator(client: client, migrations: Self.migrations, logger: Logger(label: "m")).migrate()
+                        do {
+                            let applied = try await MariaDBMigrator(client: client, migrations: Self.migrations, logger: Logger(label: "m")).migrate()
+                            await client.shutdown()
+                            return applied
+                        } catch {
+                            await client.shutdown()
+                            throw error
+                        }
                     }
                 }
                 var all: [Int] = []

@@ -15,6 +15,9 @@ enum AppTestSupport {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
+    /// A file or folder the project ships (`Surveys/market-research.json`, `Locales`).
+    static func resource(_ relativePath: String) -> String { projectRoot + "/" + relativePath }
+
     static func environment(_ key: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[key], !value.isEmpty else {
             throw TestSetupError("\(key) is not set: run the tests with `make test`, which starts MariaDB and Redis")
@@ -43,12 +46,14 @@ enum AppTestSupport {
         ]
         for (key, value) in overrides { values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false) }
         let configuration = try AppConfiguration(reader: ConfigReader(provider: InMemoryProvider(values: values)))
-        defer {
-            Task {
-                _ = try? await adminClient.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE `\(name)`") }
-                await adminClient.shutdown()
-            }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(configuration))
+        } catch {
+            result = .failure(error)
         }
-        return try await body(configuration)
+        _ = try? await adminClient.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE `\(name)`") }
+        await adminClient.shutdown()
+        return try result.get()
     }
 }

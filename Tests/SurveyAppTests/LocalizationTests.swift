@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Messages, languages and money formats")
 struct LocalizationTests {
-    static let locales = AppTestSupport.projectRoot + "/Locales"
+    static let locales = AppTestSupport.resource("Locales")
 
     @Test func everyValidationMessageReadsWellInBothLanguages() throws {
         let catalog = try MessageCatalog.load(directory: Self.locales)

@@ -38,7 +38,7 @@ struct PageValidatorTests {
     let validator: PageValidator
 
     init() throws {
-        survey = try SurveyDefinition.load(path: AppTestSupport.projectRoot + "/Surveys/market-research.json")
+        survey = try SurveyDefinition.load(path: AppTestSupport.resource("Surveys/market-research.json"))
         validator = PageValidator(survey: survey)
     }
 

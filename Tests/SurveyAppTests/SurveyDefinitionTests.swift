@@ -6,7 +6,7 @@ import Testing
 
 @Suite("The survey definition file")
 struct SurveyDefinitionTests {
-    static let path = AppTestSupport.projectRoot + "/Surveys/market-research.json"
+    static let path = AppTestSupport.resource("Surveys/market-research.json")
 
     @Test func theShippedDefinitionHasTheContractedCodes() throws {
         let survey = try SurveyDefinition.load(path: Self.path)
@@ -48,7 +48,7 @@ struct SurveyDefinitionTests {
     @Test func aReleasedVersionIsNeverEditedInPlace() throws {
         let data = try #require(FileManager.default.contents(atPath: Self.path))
         let survey = try SurveyDefinition.load(path: Self.path)
-        let lock = try String(contentsOfFile: AppTestSupport.projectRoot + "/Surveys/versions.lock", encoding: .utf8)
+        let lock = try String(contentsOfFile: AppTestSupport.resource("Surveys/versions.lock"), encoding: .utf8)
         let entry = lock.split(separator: "\n").first { $0.hasPrefix("\(survey.id) \(survey.version) ") }
         let recorded = try #require(entry, "Surveys/versions.lock has no line for \(survey.id) version \(survey.version)")
         #expect(recorded.split(separator: " ").last.map(String.init) == SHA256.hash([UInt8](data)).hexString,
