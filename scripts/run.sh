@@ -32,7 +32,7 @@ bin=$(swift build -c release --show-bin-path)
 dist=.local/dist
 rm -rf "$dist" && mkdir -p "$dist"
 cp "$bin/SurveyApp" "$dist/"
-cp -R Views Migrations Surveys Locales "$dist/"
+cp -R Views Migrations Surveys Locales Public "$dist/"
 # Any resource bundles go beside the binary too, where a release binary looks first.
 find "$bin" -maxdepth 1 -name '*.resources' -exec cp -R {} "$dist/" \;
 

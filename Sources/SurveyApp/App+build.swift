@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
+import LibCrypto
 import Logging
 import MariaDB
 import Redis
@@ -21,23 +23,78 @@ func buildApplication(_ configuration: AppConfiguration) async throws -> some Ap
     guard Set(survey.languages).isSubset(of: catalog.languages) else {
         throw ConfigurationError("the survey is written in \(survey.languages) but Locales/ has \(catalog.languages)")
     }
+    let renderer = try await PageRenderer(directory: configuration.resources.views, catalog: catalog)
     logger.info("survey definition loaded", metadata: ["survey": "\(survey.id)", "version": "\(survey.version)"])
+
     let database = MariaDBClientFactory.make(configuration, logger: logger)
     let redis = RedisClient(configuration: configuration.redis, logger: logger)
+    let hasher = PasswordHasher(
+        parameters: Scrypt.Parameters(logN: configuration.security.scryptLogN, r: 8, p: 1), threads: configuration.security.hashThreads)
+    let users = MariaDBUserRepository(database: database)
+    let responses = MariaDBResponseRepository(database: database, survey: survey)
+    let sessionStore = RedisPersistDriver(redis: redis)
+    let metrics = AppMetrics.shared
 
-    let router = Router()
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ClientMiddleware(languages: catalog.languages, trustedProxies: configuration.security.trustedProxies))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorPageMiddleware(renderer: renderer))
+    router.add(middleware: FileMiddleware(configuration.resources.publicFiles, urlBasePath: "/static", searchForIndexHtml: false, logger: logger))
+
     HealthController(database: database, redis: redis).addRoutes(to: router)
-    HomeController().addRoutes(to: router)
+    MetricsController(metrics: metrics, database: database).addRoutes(to: router)
+
+    // Everything below may use the session.
+    let pages = router.group()
+        .add(middleware: SessionMiddleware(
+            storage: sessionStore,
+            configuration: .init(
+                sessionCookieParameters: .init(name: SessionSettings.cookieName, path: "/", secure: false, sameSite: .lax),
+                keyPrefix: SessionSettings.keyPrefix,
+                defaultSessionExpiration: configuration.sessions.idleTimeout)))
+        .add(middleware: SessionPolicyMiddleware(idle: configuration.sessions.idleTimeout, absolute: configuration.sessions.absoluteTimeout))
+    HomeController(renderer: renderer, survey: survey, database: responses).addRoutes(to: pages)
+    AccountController(
+        renderer: renderer, users: users, hasher: hasher, throttle: LoginThrottle(redis: redis), sessions: sessionStore,
+        sessionCookie: SessionSettings.cookieName, idleTimeout: configuration.sessions.idleTimeout, metrics: metrics
+    ).addRoutes(to: pages)
+    SurveyController(renderer: renderer, survey: survey, responses: responses, metrics: metrics).addRoutes(to: pages)
+    MyDataController(renderer: renderer, survey: survey, users: users, responses: responses).addRoutes(to: pages)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: nil),
         logger: logger)
-    app.addServices(database, redis)
-    if configuration.migrateOnStart {
-        app.beforeServerStarts {
+    app.addServices(database, redis, hasher)
+    app.beforeServerStarts {
+        if configuration.migrateOnStart {
             try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
+        }
+        let missing = try await responses.missingColumns()
+        guard missing.isEmpty else {
+            throw ConfigurationError("the survey definition has questions without a column in `responses`: \(missing.joined(separator: ", ")); add a migration")
+        }
+        if let researcher = configuration.researcher {
+            try await ResearcherAccount.ensure(researcher, users: users, hasher: hasher, logger: logger)
         }
     }
     return app
+}
+
+/// `RESEARCHER_EMAIL` and `RESEARCHER_PASSWORD`: the account exists, is a researcher and has that
+/// password after every start.
+enum ResearcherAccount {
+    static func ensure(_ researcher: AppConfiguration.Researcher, users: any UserRepository, hasher: PasswordHasher, logger: Logger) async throws {
+        let hash = try await hasher.hash(researcher.password)
+        if let existing = try await users.find(email: researcher.email) {
+            try await users.updatePasswordHash(id: existing.id, passwordHash: hash)
+            if existing.role == .respondent { try await users.updateRole(id: existing.id, role: .researcher) }
+            logger.info("researcher account updated")
+        } else {
+            _ = try await users.create(email: researcher.email, passwordHash: hash, role: .researcher)
+            logger.info("researcher account created")
+        }
+    }
 }

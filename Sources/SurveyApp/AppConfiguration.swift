@@ -12,6 +12,27 @@ struct AppConfiguration: Sendable {
         var port: Int
     }
 
+    struct Sessions: Sendable {
+        /// A session unused this long ends (sliding).
+        var idleTimeout: Duration
+        /// Every session ends this long after sign-in.
+        var absoluteTimeout: Duration
+    }
+
+    struct Security: Sendable {
+        /// Balancers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (exact addresses).
+        var trustedProxies: Set<String>
+        /// log2 of scrypt's N for new password hashes.
+        var scryptLogN: Int
+        var hashThreads: Int
+    }
+
+    /// A researcher account created or updated at start-up (`RESEARCHER_EMAIL`, `RESEARCHER_PASSWORD`).
+    struct Researcher: Sendable {
+        var email: String
+        var password: String
+    }
+
     struct Resources: Sendable {
         /// Holds `Views/` and `Migrations/`: beside the binary in a release layout, else the working folder.
         var directory: String
@@ -21,12 +42,17 @@ struct AppConfiguration: Sendable {
         var survey: String
         /// The interface strings, one JSON file per language.
         var locales: String
+        /// Static files served under `/static` (the stylesheet).
+        var publicFiles: String
     }
 
     var http: HTTP
     var database: MariaDBConfiguration
     var redis: RedisConfiguration
     var resources: Resources
+    var sessions: Sessions
+    var security: Security
+    var researcher: Researcher?
     var logLevel: Logger.Level
     /// Apply pending migrations when the server starts (off: run `SurveyApp migrate` yourself).
     var migrateOnStart: Bool
@@ -54,7 +80,25 @@ struct AppConfiguration: Sendable {
             migrations: reader.string(forKey: "migrations.dir", default: directory + "/Migrations"),
             views: reader.string(forKey: "views.dir", default: directory + "/Views"),
             survey: reader.string(forKey: "survey.file", default: directory + "/Surveys/market-research.json"),
-            locales: reader.string(forKey: "locales.dir", default: directory + "/Locales"))
+            locales: reader.string(forKey: "locales.dir", default: directory + "/Locales"),
+            publicFiles: reader.string(forKey: "public.dir", default: directory + "/Public"))
+
+        sessions = Sessions(
+            idleTimeout: .seconds(reader.int(forKey: "session.idle.seconds", default: 30 * 60)),
+            absoluteTimeout: .seconds(reader.int(forKey: "session.absolute.seconds", default: 12 * 3600)))
+        let proxies = reader.string(forKey: "trusted.proxies", default: "127.0.0.1,::1")
+        security = Security(
+            trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            scryptLogN: reader.int(forKey: "password.scrypt.log.n", default: 15),
+            hashThreads: reader.int(forKey: "password.hash.threads", default: 2))
+        guard (10...20).contains(security.scryptLogN) else { throw ConfigurationError("PASSWORD_SCRYPT_LOG_N must be 10 to 20 (15 is recommended)") }
+
+        if let email = reader.string(forKey: "researcher.email"), !email.isEmpty {
+            guard let password = reader.string(forKey: "researcher.password", isSecret: true), password.count >= PasswordPolicy.minimumLength else {
+                throw ConfigurationError("RESEARCHER_EMAIL is set, so RESEARCHER_PASSWORD must be too, with at least \(PasswordPolicy.minimumLength) characters")
+            }
+            researcher = Researcher(email: email.lowercased(), password: password)
+        }
 
         let level = reader.string(forKey: "log.level", default: "info")
         guard let parsed = Logger.Level(rawValue: level.lowercased()) else {

@@ -33,6 +33,9 @@ struct MessageCatalog: Sendable {
         return MessageCatalog(messages: messages)
     }
 
+    /// Every key, as in the default language's file.
+    var keys: [String] { messages[Self.defaultLanguage].map { Array($0.keys) } ?? [] }
+
     /// The message for `key` in `language` (else the default language), placeholders filled.
     func text(_ key: String, _ language: String, _ arguments: [String: String] = [:]) -> String {
         var text = messages[language]?[key] ?? messages[Self.defaultLanguage]?[key] ?? key

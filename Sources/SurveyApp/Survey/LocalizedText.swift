@@ -16,4 +16,6 @@ struct LocalizedText: Sendable, Hashable, Decodable {
     func text(_ language: String) -> String {
         translations[language] ?? translations[Self.defaultLanguage] ?? ""
     }
+
+    subscript(language: String) -> String { text(language) }
 }

@@ -30,7 +30,9 @@ extension SurveyDefinition {
     private func questionProblems(_ q: Question, earlier: [String: Question]) -> [String] {
         var problems: [String] = []
         let name = "question \(q.code)"
-        if !Self.isCode(q.code) { problems.append("\(name): codes use a-z, 0-9, _ and -") }
+        if !Self.isQuestionCode(q.code) {
+            problems.append("\(name): question codes are column names: a-z, 0-9 and _, starting with a letter, at most 64")
+        }
         problems += missingTranslations(q.label, "\(name) label")
         if let text = q.text { problems += missingTranslations(text, "\(name) text") }
         for option in q.options ?? [] {
@@ -75,6 +77,12 @@ extension SurveyDefinition {
 
     private func missingTranslations(_ text: LocalizedText, _ what: String) -> [String] {
         languages.filter { (text.translations[$0] ?? "").isEmpty }.map { "\(what) has no \($0) text" }
+    }
+
+    /// Question codes name form fields, database columns and export headers alike.
+    static func isQuestionCode(_ code: String) -> Bool {
+        guard let first = code.unicodeScalars.first, ("a"..."z").contains(first), code.utf8.count <= 64 else { return false }
+        return code.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
     static func isCode(_ code: String) -> Bool {

@@ -1,0 +1,196 @@
+import Foundation
+import CoreMetrics
+import Hummingbird
+import HummingbirdAuth
+import Logging
+
+/// Signup, login and logout. Sessions begin only at login, with a new random id each time (no
+/// fixation), and the CSRF token is renewed with them.
+struct AccountController {
+    let renderer: PageRenderer
+    let users: any UserRepository
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let sessions: any PersistDriver
+    let sessionCookie: String
+    let idleTimeout: Duration
+    let metrics: AppMetrics
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/signup", use: showSignup)
+        router.post("/signup", use: signup)
+        router.get("/login", use: showLogin)
+        router.post("/login", use: login)
+        router.post("/logout", use: logout)
+    }
+
+    // MARK: Signup
+
+    @Sendable func showSignup(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.user != nil { return .redirect(to: "/survey", type: .normal) }
+        return try renderSignup(request, context, email: "", errors: [:])
+    }
+
+    @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context: context)
+        let email = (form.first("email") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let password = form.first("password") ?? ""
+        guard CSRF.isValid(form, request) else {
+            return try renderSignup(request, context, email: email, errors: [:], notice: "form.expired", status: .forbidden, renewCSRF: true)
+        }
+        var errors: [String: String] = [:]
+        if !EmailAddress.isPlausible(email) { errors["email"] = "account.error.email" }
+        switch PasswordPolicy.problem(password: password, email: email) {
+        case .tooShort?: errors["password"] = "account.error.passwordShort"
+        case .tooCommon?: errors["password"] = "account.error.passwordCommon"
+        case .sameAsEmail?: errors["password"] = "account.error.passwordEmail"
+        case nil: break
+        }
+        if !errors.isEmpty { return try renderSignup(request, context, email: email, errors: errors, status: .unprocessableContent) }
+
+        let hash = try await hasher.hash(password)
+        guard let id = try await users.create(email: email, passwordHash: hash, role: .respondent) else {
+            return try renderSignup(request, context, email: email, errors: ["email": "account.error.emailTaken"], status: .unprocessableContent)
+        }
+        context.logger.info("account created")
+        metrics.signups.increment()
+        return try await startSession(request, context, user: User(id: id, email: email, passwordHash: hash, role: .respondent), next: "/survey")
+    }
+
+    private func renderSignup(
+        _ request: Request, _ context: AppRequestContext, email: String, errors: [String: String], notice: String? = nil,
+        status: HTTPResponse.Status = .ok, renewCSRF: Bool = false
+    ) throws -> Response {
+        try renderAccountForm("signup", titleKey: "signup.title", request, context, email: email, errors: errors, notice: notice, status: status, renewCSRF: renewCSRF)
+    }
+
+    // MARK: Login
+
+    @Sendable func showLogin(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.user != nil { return .redirect(to: "/survey", type: .normal) }
+        let notice = request.uri.queryParameters["notice"].map(String.init).flatMap { ["expired": "login.notice.expired"][$0] }
+        return try renderLogin(request, context, email: "", errors: [:], notice: notice)
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context: context)
+        let email = (form.first("email") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let password = form.first("password") ?? ""
+        let next = PageRenderer.localPath(form.first("next") ?? "/survey")
+        guard CSRF.isValid(form, request) else {
+            return try renderLogin(request, context, email: email, errors: [:], notice: "form.expired", status: .forbidden, next: next, renewCSRF: true)
+        }
+        if case .blocked(let seconds) = try await throttle.check(email: email, address: context.clientAddress) {
+            return try renderThrottled(request, context, email: email, retryAfter: seconds, next: next)
+        }
+        let user = try await users.find(email: email)
+        let verdict: PasswordHasher.Verdict
+        if let user {
+            verdict = try await hasher.verify(password, against: user.passwordHash)
+        } else {
+            try await hasher.verifyNothing(password)
+            verdict = .mismatch
+        }
+        guard let user, verdict != .mismatch else {
+            context.logger.info("login refused")
+            if case .blocked(let seconds) = try await throttle.recordFailure(email: email, address: context.clientAddress) {
+                return try renderThrottled(request, context, email: email, retryAfter: seconds, next: next)
+            }
+            // One message whether the account exists or not.
+            return try renderLogin(request, context, email: email, errors: [:], notice: "login.error.invalid", status: .unprocessableContent, next: next)
+        }
+        try await throttle.recordSuccess(email: email)
+        if verdict == .matchNeedsRehash {
+            try await users.updatePasswordHash(id: user.id, passwordHash: try await hasher.hash(password))
+        }
+        context.logger.info("login")
+        let home = user.role == .respondent ? "/survey" : "/research"
+        return try await startSession(request, context, user: user, next: form.first("next") == nil ? home : next)
+    }
+
+    private func renderThrottled(_ request: Request, _ context: AppRequestContext, email: String, retryAfter: Int, next: String) throws -> Response {
+        context.logger.notice("login throttled")
+        let minutes = max(1, (retryAfter + 59) / 60)
+        return try renderAccountForm(
+            "login", titleKey: "login.title", request, context, email: email, errors: [:],
+            notice: "login.error.throttled", noticeArguments: ["minutes": "\(minutes)"], status: .tooManyRequests, next: next,
+            headers: [.retryAfter: "\(retryAfter)"])
+    }
+
+    private func renderLogin(
+        _ request: Request, _ context: AppRequestContext, email: String, errors: [String: String], notice: String? = nil,
+        status: HTTPResponse.Status = .ok, next: String? = nil, renewCSRF: Bool = false
+    ) throws -> Response {
+        let next = next ?? request.uri.queryParameters["next"].map { PageRenderer.localPath(String($0)) }
+        return try renderAccountForm("login", titleKey: "login.title", request, context, email: email, errors: errors, notice: notice, status: status, next: next, renewCSRF: renewCSRF)
+    }
+
+    // MARK: Logout
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let form = try await FormData.read(request, context: context)
+        guard CSRF.isValid(form, request) else { throw HTTPError(.forbidden) }
+        context.sessions.clearSession()
+        var response = Response.redirect(to: "/?notice=signed-out", type: .normal)
+        response.headers.append(.init(name: .setCookie, value: try CSRF.fresh(secure: context.isSecure).cookie.description))
+        return response
+    }
+
+    // MARK: Shared
+
+    /// Signs `user` in under a brand-new session id; the id the browser had (if any) is deleted.
+    private func startSession(_ request: Request, _ context: AppRequestContext, user: User, next: String) async throws -> Response {
+        if let old = request.cookies[sessionCookie]?.value {
+            try? await sessions.remove(key: SessionSettings.keyPrefix + old)
+        }
+        let session = UserSession(userID: user.id, role: user.role, signedInAt: Int64(Date().timeIntervalSince1970))
+        context.sessions.createSession(session, expiresIn: idleTimeout)
+        var response = Response.redirect(to: next, type: .normal)
+        response.headers.append(.init(name: .setCookie, value: try CSRF.fresh(secure: context.isSecure).cookie.description))
+        return response
+    }
+
+    private func renderAccountForm(
+        _ template: String, titleKey: String, _ request: Request, _ context: AppRequestContext, email: String,
+        errors: [String: String], notice: String?, noticeArguments: [String: String] = [:], status: HTTPResponse.Status,
+        next: String? = nil, renewCSRF: Bool = false, headers: HTTPFields = [:]
+    ) throws -> Response {
+        let language = context.language
+        let catalog = renderer.catalog
+        var values: [String: Any] = ["email": email, "next": next ?? ""]
+        var summary: [[String: Any]] = []
+        for field in ["email", "password"] {
+            guard let key = errors[field] else { continue }
+            let message = catalog.text(key, language, ["min": "\(PasswordPolicy.minimumLength)"])
+            values["\(field)Error"] = message
+            summary.append(["field": field, "message": message])
+        }
+        values["errors"] = summary
+        values["hasErrors"] = !summary.isEmpty
+        if let notice { values["notice"] = catalog.text(notice, language, noticeArguments) }
+        var fields = headers
+        if renewCSRF {
+            // The cookie was missing or stale: issue a new token that this very page carries.
+            let fresh = try CSRF.fresh(secure: context.isSecure)
+            values["csrf"] = fresh.token
+            fields.append(.init(name: .setCookie, value: fresh.cookie.description))
+        }
+        return try renderer.render(template, titleKey: titleKey, status: status, request: request, context: context, values: values, headers: fields)
+    }
+}
+
+enum SessionSettings {
+    static let cookieName = "survey_session"
+    static let keyPrefix = "session:"
+}
+
+enum EmailAddress {
+    /// Good enough to catch typos; the only real check would be sending mail.
+    static func isPlausible(_ email: String) -> Bool {
+        guard email.utf8.count <= 254, !email.contains(where: { $0.isWhitespace }) else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
+    }
+}

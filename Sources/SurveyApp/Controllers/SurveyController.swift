@@ -1,0 +1,143 @@
+import Foundation
+import CoreMetrics
+import Hummingbird
+import LibCrypto
+import Logging
+
+/// The questionnaire, one page at a time, entirely on the server: each page is validated against
+/// the survey definition and saved as a draft when the respondent moves on, so they can stop and
+/// come back to the first page they have not finished. The last page completes the response once.
+struct SurveyController {
+    let renderer: PageRenderer
+    let survey: SurveyDefinition
+    let responses: any ResponseRepository
+    let metrics: AppMetrics
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/survey", use: resume)
+        router.get("/survey/thanks", use: thanks)
+        router.get("/survey/{page}", use: show)
+        router.post("/survey/{page}", use: save)
+    }
+
+    /// Where the respondent should be: the first unsaved page, or the thank-you page.
+    @Sendable func resume(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.user else { return signIn(request) }
+        if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
+        let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
+        return .redirect(to: location(for: stored), type: .normal)
+    }
+
+    @Sendable func thanks(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.user else { return signIn(request) }
+        guard let stored = try await responses.load(userID: user.userID), stored.isCompleted else {
+            return .redirect(to: "/survey", type: .normal)
+        }
+        return try renderer.render("thanks", titleKey: "thanks.title", request: request, context: context)
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.user else { return signIn(request) }
+        if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
+        let index = try pageIndex(context)
+        let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
+        if let detour = detour(stored, index) { return detour }
+        let values = QuestionnaireView.formValues(stored.answers, language: context.language)
+        return try render(request, context, index: index, values: values, stored: stored, errors: [])
+    }
+
+    @Sendable func save(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.user else { return signIn(request, expired: true) }
+        if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
+        let index = try pageIndex(context)
+        let form = try await FormData.read(request, context: context)
+        let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
+        if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }  // a resent final POST
+        if let detour = detour(stored, index) { return detour }
+        let page = survey.pages[index]
+        let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
+        guard CSRF.isValid(form, request) else {
+            // Nothing typed is lost: the page comes back with its values and a new token.
+            return try render(request, context, index: index, values: values, stored: stored, errors: [], notice: "form.expired", status: .forbidden, renewCSRF: true)
+        }
+        let presented = Set((form.first("_presented") ?? "").split(separator: " ").map(String.init))
+        var previous = stored.answers
+        for question in page.questions { previous[question.code] = nil }
+
+        switch PageValidator(survey: survey).validate(page: page, form: values, previous: previous, presented: presented) {
+        case .invalid(let errors):
+            return try render(request, context, index: index, values: values, stored: stored, errors: errors, status: .unprocessableContent)
+        case .needsFollowUp(let followUps, _):
+            return try render(request, context, index: index, values: values, stored: stored, errors: [], followUps: Set(followUps))
+        case .endsSurvey:
+            try await responses.discardDraft(userID: user.userID)
+            context.logger.info("survey ended early by an answer")
+            return try renderer.render("ended", titleKey: "ended.title", request: request, context: context)
+        case .valid(let answers):
+            if index == survey.pages.count - 1 {
+                let nonce = try form.first("_nonce").flatMap { $0.utf8.count == 43 ? $0 : nil } ?? SecureRandom.token()
+                switch try await responses.complete(userID: user.userID, page: index, answers: answers, nonce: nonce) {
+                case .completed:
+                    metrics.surveysCompleted.increment()
+                    context.logger.info("survey completed")
+                case .alreadyCompleted:
+                    break
+                case .missingPage(let missing):
+                    return .redirect(to: "/survey/\(survey.pages[missing].id)", type: .normal)
+                }
+                return .redirect(to: "/survey/thanks", type: .normal)
+            }
+            if try await responses.saveDraft(userID: user.userID, page: index, answers: answers) {
+                metrics.surveysStarted.increment()
+            }
+            return .redirect(to: "/survey/\(survey.pages[index + 1].id)", type: .normal)
+        }
+    }
+
+    // MARK: -
+
+    private func render(
+        _ request: Request, _ context: AppRequestContext, index: Int, values: [String: [String]], stored: StoredResponse,
+        errors: [FieldError], followUps: Set<String> = [], notice: String? = nil, status: HTTPResponse.Status = .ok, renewCSRF: Bool = false
+    ) throws -> Response {
+        var previous = stored.answers
+        for question in survey.pages[index].questions { previous[question.code] = nil }
+        let view = QuestionnaireView(survey: survey, catalog: renderer.catalog, language: context.language)
+        var page = view.page(index: index, values: values, errors: errors, previous: previous, followUps: followUps)
+        page["surveyTitle"] = survey.title[context.language]
+        if index == survey.pages.count - 1 { page["nonce"] = try SecureRandom.token() }
+        if let notice { page["notice"] = renderer.catalog.text(notice, context.language) }
+        var headers = HTTPFields()
+        if renewCSRF {
+            let fresh = try CSRF.fresh(secure: context.isSecure)
+            page["csrf"] = fresh.token
+            headers.append(.init(name: .setCookie, value: fresh.cookie.description))
+        }
+        return try renderer.render("survey-page", titleKey: "survey.title", status: status, request: request, context: context, values: page, headers: headers)
+    }
+
+    private func pageIndex(_ context: AppRequestContext) throws -> Int {
+        let id = context.parameters.get("page") ?? ""
+        guard let index = survey.pages.firstIndex(where: { $0.id == id }) else { throw HTTPError(.notFound) }
+        return index
+    }
+
+    /// Completed responses go to the thank-you page; pages beyond the first unsaved one wait.
+    private func detour(_ stored: StoredResponse, _ index: Int) -> Response? {
+        if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }
+        if let first = stored.firstUnsavedPage(of: survey), index > first {
+            return .redirect(to: "/survey/\(survey.pages[first].id)", type: .normal)
+        }
+        return nil
+    }
+
+    private func location(for stored: StoredResponse) -> String {
+        if stored.isCompleted { return "/survey/thanks" }
+        return "/survey/\(survey.pages[stored.firstUnsavedPage(of: survey) ?? 0].id)"
+    }
+
+    private func signIn(_ request: Request, expired: Bool = false) -> Response {
+        let next = PageRenderer.localPath(request.uri.path).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/survey"
+        return .redirect(to: "/login?next=\(next)" + (expired ? "&notice=expired" : ""), type: .normal)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+
+/// Session lifetimes: idle sessions end after `idle` (each request slides that window, rewriting
+/// the Redis TTL at most once a minute), and every session ends `absolute` after sign-in however
+/// busy it is.
+struct SessionPolicyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let idle: Duration
+    let absolute: Duration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let session = context.sessions.session {
+            let age = Int64(Date().timeIntervalSince1970) - session.signedInAt
+            let remaining = absolute - .seconds(age)
+            if remaining <= .zero {
+                context.sessions.clearSession()
+            } else {
+                let wanted = min(idle, remaining)
+                context.sessions.withLockedSession { data in
+                    guard let ttl = data?.expiresIn else { return }
+                    if wanted - ttl > .seconds(60) || ttl > wanted { data?.expiresIn = wanted }
+                }
+            }
+        }
+        return try await next(request, context)
+    }
+}

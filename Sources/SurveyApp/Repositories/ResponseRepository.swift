@@ -1,0 +1,174 @@
+import Foundation
+import MariaDB
+
+/// A respondent's answers so far, and how far they got.
+struct StoredResponse: Sendable, Equatable {
+    var answers: [String: AnswerValue] = [:]
+    /// Bit i set: page i of the definition was saved.
+    var pagesSaved: UInt32 = 0
+    var surveyVersion: Int?
+    var consentVersion: Int?
+    var consentedAt: Date?
+    var startedAt: Date?
+    var completedAt: Date?
+
+    var isCompleted: Bool { completedAt != nil }
+
+    func hasSaved(page index: Int) -> Bool { pagesSaved & (1 << UInt32(index)) != 0 }
+
+    /// Where a returning respondent resumes: the first page not yet saved.
+    func firstUnsavedPage(of survey: SurveyDefinition) -> Int? {
+        survey.pages.indices.first { !hasSaved(page: $0) }
+    }
+}
+
+enum CompletionOutcome: Sendable, Equatable {
+    case completed
+    /// Already submitted (a double click, a refresh, a resent POST): nothing changed.
+    case alreadyCompleted
+    /// An earlier page was never saved: go there first.
+    case missingPage(Int)
+}
+
+/// Where answers live. Each page save writes only that page's columns.
+protocol ResponseRepository: Sendable {
+    func load(userID: Int64) async throws -> StoredResponse?
+    /// Saves one page of a draft. Returns true when this created the response (a survey started).
+    /// A completed response is never changed.
+    @discardableResult
+    func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool
+    /// Saves the last page and completes the response, once.
+    func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome
+    /// Forgets an unfinished response (a respondent under 18).
+    func discardDraft(userID: Int64) async throws
+}
+
+struct MariaDBResponseRepository: ResponseRepository {
+    let database: MariaDBClient
+    let survey: SurveyDefinition
+
+    func load(userID: Int64) async throws -> StoredResponse? {
+        let columns = (["pages_saved", "survey_version", "consent_version", "consented_at", "started_at", "completed_at"] + answerColumns)
+            .map { "`\($0)`" }.joined(separator: ", ")
+        let rows = try await database.query(SQLQuery(unsafeSQL: "SELECT \(columns) FROM responses WHERE user_id = ?", binds: [userID.mariaDBValue]))
+        guard let row = rows.first else { return nil }
+        var stored = StoredResponse(
+            pagesSaved: UInt32(try row.decode("pages_saved", as: Int64.self)),
+            surveyVersion: try row.decode("survey_version"),
+            consentVersion: try row.decode("consent_version"),
+            consentedAt: try row.decode("consented_at"),
+            startedAt: try row.decode("started_at"),
+            completedAt: try row.decode("completed_at"))
+        for question in survey.questions {
+            if let value = try Self.answer(question, from: row) { stored.answers[question.code] = value }
+        }
+        if stored.consentVersion != nil, let consent = survey.questions.first(where: { $0.type == .consent }) {
+            stored.answers[consent.code] = .consent
+        }
+        return stored
+    }
+
+    @discardableResult
+    func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool {
+        try await database.execute(upsert(userID: userID, page: page, answers: answers)).affectedRows == 1
+    }
+
+    func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome {
+        try await database.withTransaction { connection in
+            let rows = try await connection.query("SELECT pages_saved, completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
+            if let row = rows.first, try row.decode("completed_at", as: Date?.self) != nil { return .alreadyCompleted }
+            let saved = try rows.first.map { UInt32(try $0.decode("pages_saved", as: Int64.self)) } ?? 0
+            if let missing = (0..<page).first(where: { saved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
+            try await connection.execute(upsert(userID: userID, page: page, answers: answers))
+            try await connection.execute(
+                "UPDATE responses SET completed_at = \(Date()), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
+            return .completed
+        }
+    }
+
+    func discardDraft(userID: Int64) async throws {
+        try await database.execute("DELETE FROM responses WHERE user_id = \(userID) AND completed_at IS NULL")
+    }
+
+    // MARK: - Columns
+
+    /// Every answer column, named after its question code (consent has its own two columns).
+    var answerColumns: [String] {
+        survey.questions.filter { $0.type != .consent }.map(\.code) + ["minimum_wage"]
+    }
+
+    /// One statement: insert the draft, or update this page's columns of an unfinished one. Every
+    /// column of the page is written, so an answer hidden by a changed skip is cleared.
+    private func upsert(userID: Int64, page: Int, answers: [String: AnswerValue]) -> SQLQuery {
+        var columns = ["user_id", "survey_id", "survey_version", "pages_saved"]
+        var binds: [MariaDBValue] = [userID.mariaDBValue, survey.id.mariaDBValue, survey.version.mariaDBValue, Int64(1 << page).mariaDBValue]
+        for question in survey.pages[page].questions {
+            switch question.type {
+            case .consent:
+                let consented = answers[question.code] != nil
+                columns += ["consent_version", "consented_at"]
+                binds += [consented ? survey.consentVersion.mariaDBValue : .null, consented ? Date().mariaDBValue : .null]
+            case .income:
+                columns += [question.code, "minimum_wage"]
+                let value = Self.bind(answers[question.code])
+                binds += [value, value.isNull ? .null : survey.minimumWage.mariaDBValue]
+            default:
+                columns.append(question.code)
+                binds.append(Self.bind(answers[question.code]))
+            }
+        }
+        let names = columns.map { "`\($0)`" }
+        let guarded = names.dropFirst(2).map { name in
+            name == "`pages_saved`"
+                ? "`pages_saved` = IF(completed_at IS NULL, `pages_saved` | VALUES(`pages_saved`), `pages_saved`)"
+                : "\(name) = IF(completed_at IS NULL, VALUES(\(name)), \(name))"
+        }
+        let sql = "INSERT INTO responses (\(names.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
+            + " ON DUPLICATE KEY UPDATE \(guarded.joined(separator: ", "))"
+        return SQLQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    private static func bind(_ answer: AnswerValue?) -> MariaDBValue {
+        switch answer {
+        case nil, .consent?: .null
+        case .choice(let code)?: code.mariaDBValue
+        case .choices(let codes)?: codes.joined(separator: ",").mariaDBValue
+        case .integer(let n)?: n.mariaDBValue
+        case .money(let amount)?: amount.mariaDBValue
+        case .text(let text)?: text.mariaDBValue
+        }
+    }
+
+    private static func answer(_ question: SurveyDefinition.Question, from row: MariaDBRow) throws -> AnswerValue? {
+        switch question.type {
+        case .consent:
+            return nil
+        case .single, .income:
+            return try row.decode(question.code, as: String?.self).map(AnswerValue.choice)
+        case .multi:
+            return try row.decode(question.code, as: String?.self).map { .choices($0.isEmpty ? [] : $0.split(separator: ",").map(String.init)) }
+        case .integer, .scale:
+            return try row.decode(question.code, as: Int?.self).map(AnswerValue.integer)
+        case .money:
+            return try row.decode(question.code, as: Decimal?.self).map(AnswerValue.money)
+        case .text, .longText:
+            return try row.decode(question.code, as: String?.self).map(AnswerValue.text)
+        }
+    }
+
+    /// The answer columns the definition needs and the table lacks: checked at start-up, so a
+    /// definition that outgrew its migration stops the app instead of losing answers.
+    func missingColumns() async throws -> [String] {
+        let rows = try await database.query(
+            "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'responses'")
+        let present = Set(try rows.map { try $0.decode("name", as: String.self) })
+        return (answerColumns + ["consent_version", "consented_at"]).filter { !present.contains($0) }
+    }
+}
+
+extension MariaDBResponseRepository: ResearchSummary {
+    func counts() async throws -> (started: Int, completed: Int) {
+        let row = try await database.query("SELECT COUNT(*) AS started, COUNT(completed_at) AS completed FROM responses")[0]
+        return (try row.decode("started"), try row.decode("completed"))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders Mustache pages from `Views/` inside the common layout, with what every page needs:
+/// the language, its strings, the signed-in user, the CSRF token and the language switch.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+    let catalog: MessageCatalog
+    private let strings: NestedStrings
+
+    init(directory: String, catalog: MessageCatalog) async throws {
+        library = try await MustacheLibrary(directory: directory)
+        for name in ["layout", "home", "signup", "login", "survey-page", "thanks", "ended", "my-data", "delete-account", "error", "research"]
+        where library.getTemplate(named: name) == nil {
+            throw ConfigurationError("Views/\(name).mustache is missing from \(directory)")
+        }
+        self.catalog = catalog
+        self.strings = NestedStrings(catalog: catalog)
+    }
+
+    /// A full HTML page. `values` go beside the common ones; `titleKey` names the page title.
+    func render(
+        _ template: String, titleKey: String, status: HTTPResponse.Status = .ok,
+        request: Request, context: AppRequestContext, values: [String: Any] = [:], headers: HTTPFields = [:]
+    ) throws -> Response {
+        let language = context.language
+        // A caller that just issued a fresh token passes it (and its cookie) itself.
+        let (csrf, cookie) = try values["csrf"].map { ($0 as? String ?? "", nil) } ?? CSRF.token(for: request, secure: context.isSecure)
+        var page: [String: Any] = [
+            "lang": language,
+            "t": strings[language],
+            "title": catalog.text(titleKey, language),
+            "csrf": csrf,
+            "signedIn": context.user != nil,
+            "isResearcher": context.user.map { $0.role != .respondent } ?? false,
+            "languages": catalog.languages.map { code in
+                [
+                    "code": code, "name": catalog.text("language.name", code), "current": code == language,
+                    "href": "/language/\(code)?next=" + (Self.localPath(request.uri.path).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"),
+                ] as [String: Any]
+            },
+        ]
+        page.merge(values) { _, new in new }
+        guard let html = library.render(page, withTemplate: template) else {
+            throw ConfigurationError("Views/\(template).mustache is missing")
+        }
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        // Pages may show personal data: no shared or back-button cache keeps them.
+        fields[.cacheControl] = "no-store"
+        if let cookie { fields.append(.init(name: .setCookie, value: cookie.description)) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: .init(string: html)))
+    }
+
+    /// A path of this site to come back to: anything else (another host, `//evil`) becomes `/`.
+    static func localPath(_ path: String) -> String {
+        guard path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\") else { return "/" }
+        return path
+    }
+}
+
+/// The catalogue's flat keys (`nav.login`) as nested dictionaries, so templates write
+/// `{{t.nav.login}}`. Built once per language at start-up; immutable afterwards.
+private final class NestedStrings: @unchecked Sendable {
+    private let byLanguage: [String: [String: Any]]
+
+    init(catalog: MessageCatalog) {
+        var result: [String: [String: Any]] = [:]
+        for language in catalog.languages {
+            var root: [String: Any] = [:]
+            for key in catalog.keys {
+                Self.insert(catalog.text(key, language), at: key.split(separator: ".").map(String.init)[...], into: &root)
+            }
+            result[language] = root
+        }
+        byLanguage = result
+    }
+
+    subscript(language: String) -> [String: Any] { byLanguage[language] ?? byLanguage[MessageCatalog.defaultLanguage] ?? [:] }
+
+    private static func insert(_ text: String, at path: ArraySlice<String>, into node: inout [String: Any]) {
+        guard let head = path.first else { return }
+        if path.count == 1 {
+            node[head] = text
+        } else {
+            var child = node[head] as? [String: Any] ?? [:]
+            insert(text, at: path.dropFirst(), into: &child)
+            node[head] = child
+        }
+    }
+}
