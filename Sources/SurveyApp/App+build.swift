@@ -13,10 +13,11 @@ func makeLogger(level: Logger.Level) -> Logger {
 }
 
 /// Builds the application from its configuration: clients, routes, services and start-up work.
-func buildApplication(_ configuration: AppConfiguration) async throws -> some ApplicationProtocol {
+/// `logger` replaces the standard one (tests read what the app logs).
+func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     // A peer that vanishes mid-write must not kill the process.
     signal(SIGPIPE, SIG_IGN)
-    let logger = makeLogger(level: configuration.logLevel)
+    let logger = logger ?? makeLogger(level: configuration.logLevel)
     // A broken definition stops the start with every problem listed, before any page is served.
     let survey = try SurveyDefinition.load(path: configuration.resources.survey)
     let catalog = try MessageCatalog.load(directory: configuration.resources.locales)

@@ -1,5 +1,7 @@
 import Configuration
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import MariaDB
 
@@ -44,7 +46,11 @@ enum AppTestSupport {
             "http.port": .init(.int(0), isSecret: false),
             "log.level": .init(.string("warning"), isSecret: false),
         ]
-        for (key, value) in overrides { values[AbsoluteConfigKey(stringLiteral: key)] = .init(.string(value), isSecret: false) }
+        // Password hashes at N = 2^14 in tests: half the time, the same code.
+        values["password.scrypt.log.n"] = .init(.int(14), isSecret: false)
+        for (key, value) in overrides {
+            values[AbsoluteConfigKey(stringLiteral: key)] = .init(Int(value).map { .int($0) } ?? .string(value), isSecret: false)
+        }
         let configuration = try AppConfiguration(reader: ConfigReader(provider: InMemoryProvider(values: values)))
         let result: Result<T, any Error>
         do {
@@ -55,5 +61,34 @@ enum AppTestSupport {
         _ = try? await adminClient.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE `\(name)`") }
         await adminClient.shutdown()
         return try result.get()
+    }
+}
+
+extension AppTestSupport {
+    /// A running app (real socket, real MariaDB and Redis) on a fresh database; `body` gets a client.
+    static func withApp<T>(
+        overrides: [String: String] = [:], logger: Logger? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol, AppConfiguration) async throws -> T
+    ) async throws -> T {
+        try await withConfiguration(overrides: overrides) { configuration in
+            let app = try await buildApplication(configuration, logger: logger)
+            return try await app.test(.live) { client in try await body(client, configuration) }
+        }
+    }
+
+    /// A direct database client for checking what the app stored.
+    static func withDatabase<T>(_ configuration: AppConfiguration, _ body: (MariaDBClient) async throws -> T) async throws -> T {
+        let client = MariaDBClient(configuration: configuration.database, logger: Logger(label: "check"))
+        let result: Result<T, any Error>
+        do { result = .success(try await body(client)) } catch { result = .failure(error) }
+        await client.shutdown()
+        return try result.get()
+    }
+
+    /// The number of rows in `table`.
+    static func count(_ table: String, _ configuration: AppConfiguration) async throws -> Int {
+        try await withDatabase(configuration) { db in
+            try await db.query(SQLQuery(unsafeSQL: "SELECT COUNT(*) AS n FROM `\(table)`"))[0].decode("n", as: Int.self)
+        }
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Redis
+import Testing
+
+@testable import SurveyApp
+
+@Suite("Session lifetimes and metrics")
+struct SessionAndMetricsTests {
+    @Test func idleSessionsExpireAndActivitySlidesTheWindow() async throws {
+        try await AppTestSupport.withApp(overrides: ["session.idle.seconds": "3"]) { client, configuration in
+            let browser = Browser(client)
+            try await browser.signUp()
+            let id = try #require(browser.cookies[SessionSettings.cookieName])
+            let redis = RedisClient(configuration: configuration.redis, logger: Logger(label: "check"))
+            defer { Task { await redis.shutdown() } }
+            let ttl = try await redis.send("PTTL", SessionSettings.keyPrefix + id).int ?? -1
+            #expect(ttl > 0 && ttl <= 3000)
+            try await Task.sleep(for: .seconds(3.5))
+            #expect(try await browser.get("/survey").location?.hasPrefix("/login") == true)
+            #expect(try await !redis.exists(SessionSettings.keyPrefix + id))
+        }
+    }
+
+    @Test func everySessionEndsAtTheAbsoluteLimit() async throws {
+        try await AppTestSupport.withApp(overrides: ["session.absolute.seconds": "1"]) { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            #expect(try await browser.get("/survey").location == "/survey/consent")
+            try await Task.sleep(for: .seconds(1.5))
+            // Still well inside the idle window, but past the absolute one.
+            // The Redis entry was given no more time than the absolute limit left.
+            #expect(try await browser.get("/survey").location?.hasPrefix("/login") == true)
+        }
+    }
+
+    @Test func anExpiredSessionOnASaveAsksToLogInAgain() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.get("/survey/consent")
+            browser.cookies[SessionSettings.cookieName] = nil
+            let page = try await browser.post("/survey/consent", Answers.consent)
+            #expect(page.location == "/login?next=%2Fsurvey%2Fconsent&notice=expired")
+        }
+    }
+
+    @Test func metricsCountRequestsByRouteAndSurveys() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            let metrics = try await browser.get("/metrics")
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = metrics.body
+            #expect(text.contains(#"http_route="/survey/{page}""#))
+            #expect(text.contains("http_server_request_duration_bucket"))
+            #expect(text.contains("survey_responses_started_total"))
+            #expect(text.contains("survey_signups_total"))
+            #expect(text.contains(#"mariadb_pool_connections{state="size"}"#))
+        }
+    }
+}
