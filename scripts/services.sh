@@ -38,9 +38,10 @@ packages_for() {
     case "${1:-base}" in
         base) echo "$base" ;;
         # Grow these with the features that use them (nginx and chromium for the app's end-to-end
-        # tests, haproxy and wrk for the balancer's benchmark); a fresh CI machine installs them all.
+        # tests, haproxy for the balancer's benchmark); a fresh CI machine installs them all.
         test) echo "$base" ;;
-        bench) echo "$base" ;;
+        # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh).
+        bench) echo "$base wrk curl" ;;
         *) die "unknown package set '$1' (base, test or bench)" ;;
     esac
 }
