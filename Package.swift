@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "MariaDB",
                 "Redis",
+                "LibCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

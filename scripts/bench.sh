@@ -4,7 +4,7 @@
 # Then serves the app (release build, fresh database) on those servers and measures it over HTTP
 # with wrk (scripts/bench-http.sh), beside its own static route.
 #
-#   make bench ARGS="--only mariadb|redis|http"   one group (default: all)
+#   make bench ARGS="--only mariadb|redis|hash|http"   one group (default: all)
 #   make bench ARGS="--only http --http-duration 30s --http-connections 100 --http-threads 2"
 #   any other argument goes to the Bench binary (`--inserts 100000`, `--concurrency 32`, ...)
 #

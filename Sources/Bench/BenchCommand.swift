@@ -16,7 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Single-row INSERTs per run.") var inserts = 40_000
     @Option(help: "Rows to stream.") var rows = 1_000_000
     @Option(help: "Redis operations per command kind.") var redisOperations = 200_000
-    @Option(help: "Which groups to run: all, mariadb, redis.") var only = "all"
+    @Option(help: "Password hashes to time.") var hashes = 20
+    @Option(help: "Which groups to run: all, mariadb, redis, hash.") var only = "all"
 
     func run() async throws {
         guard !databaseURL.isEmpty, !redisURL.isEmpty else {
@@ -36,6 +37,9 @@ struct BenchCommand: AsyncParsableCommand {
             configuration.poolSize = concurrency
             try await RedisBench(configuration: configuration, concurrency: concurrency, logger: logger)
                 .run(operations: redisOperations, report: report)
+        }
+        if only == "all" || only == "hash" {
+            try PasswordHashBench(iterations: hashes).run(report: report)
         }
         report.printTable()
     }
