@@ -69,7 +69,7 @@ final class Browser {
         let response = try await client.execute(uri: path, method: method, headers: fields, body: body)
         let page = Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
         for cookie in page.setCookies {
-            let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+            let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }
             let expired = cookie.contains("Max-Age=0") || cookie.range(of: #"Expires=[^;]*1970"#, options: .regularExpression) != nil
                 || Self.isPast(cookie)

@@ -170,6 +170,21 @@ struct JourneyTests {
         }
     }
 
+    @Test func aSessionOfADeletedAccountEndsWithoutAnError() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let phone = Browser(client)
+            let email = try await phone.signUp()
+            let laptop = Browser(client)
+            _ = try await laptop.logIn(email: email)
+            try await laptop.get("/survey/consent")
+            try await phone.get("/my-data/delete")
+            #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+            let save = try await laptop.post("/survey/consent", Answers.consent)
+            #expect(save.status == .seeOther)
+            #expect(save.location == "/")
+        }
+    }
+
     @Test func researcherAccountFromTheEnvironment() async throws {
         let email = "boss\(UUID().uuidString.prefix(6).lowercased())@example.com"
         try await AppTestSupport.withApp(overrides: ["researcher.email": email, "researcher.password": "research-password-1"]) { client, _ in

@@ -36,14 +36,26 @@ struct SessionAndMetricsTests {
         }
     }
 
-    @Test func anExpiredSessionOnASaveAsksToLogInAgain() async throws {
+    @Test func whatWasTypedWhenTheSessionEndedComesBackAfterLogin() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.get("/survey/consent")
-            browser.cookies[SessionSettings.cookieName] = nil
-            let page = try await browser.post("/survey/consent", Answers.consent)
-            #expect(page.location == "/login?next=%2Fsurvey%2Fconsent&notice=expired")
+            let email = try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            try await browser.get("/survey/household")
+            browser.cookies[SessionSettings.cookieName] = nil  // the session ended while the page was open
+            let page = try await browser.post("/survey/household", Answers.household)
+            #expect(page.location == "/login?next=%2Fsurvey%2Fhousehold&notice=expired")
+            #expect(browser.cookies[PendingForms.cookieName] != nil)
+            let login = try await browser.get(page.location!)
+            #expect(login.body.contains("Sua sessão expirou"))
+            let back = try await browser.post("/login", [("email", email), ("password", Browser.password), ("next", "/survey/household")])
+            #expect(back.location == "/survey/household")
+            let restored = try await browser.get("/survey/household")
+            #expect(restored.body.contains(#"value="3""#))
+            #expect(restored.body.contains(#"value="C" checked"#))
+            #expect(browser.cookies[PendingForms.cookieName] == nil)
+            // Handed back once: the next visit shows what is saved (nothing yet on this page).
+            #expect(!(try await browser.get("/survey/household")).body.contains(#"value="3""#))
         }
     }
 

@@ -1,8 +1,10 @@
 import Foundation
 import CoreMetrics
 import Hummingbird
+import HummingbirdAuth
 import LibCrypto
 import Logging
+import MariaDB
 
 /// The questionnaire, one page at a time, entirely on the server: each page is validated against
 /// the survey definition and saved as a draft when the respondent moves on, so they can stop and
@@ -11,6 +13,7 @@ struct SurveyController {
     let renderer: PageRenderer
     let survey: SurveyDefinition
     let responses: any ResponseRepository
+    let pending: PendingForms
     let metrics: AppMetrics
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -42,15 +45,31 @@ struct SurveyController {
         let index = try pageIndex(context)
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
         if let detour = detour(stored, index) { return detour }
+        // Typed before the session ended and never saved: shown again, to check and save.
+        if let kept = try await pending.take(request, page: survey.pages[index].id) {
+            var response = try render(request, context, index: index, values: kept, stored: stored, errors: [], notice: "survey.restored")
+            response.headers.append(.init(name: .setCookie, value: PendingForms.expiredCookie(secure: context.isSecure).description))
+            return response
+        }
         let values = QuestionnaireView.formValues(stored.answers, language: context.language)
         return try render(request, context, index: index, values: values, stored: stored, errors: [])
     }
 
     @Sendable func save(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.user else { return signIn(request, expired: true) }
-        if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
         let index = try pageIndex(context)
         let form = try await FormData.read(request, context: context)
+        guard let user = context.user else {
+            // The session ended while the page was open: keep what was typed for after the login.
+            let page = survey.pages[index]
+            let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
+            var response = signIn(request, expired: true)
+            if CSRF.isValid(form, request) {
+                let cookie = try await pending.keep(page: page.id, values: values, secure: context.isSecure)
+                response.headers.append(.init(name: .setCookie, value: cookie.description))
+            }
+            return response
+        }
+        if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
         if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }  // a resent final POST
         if let detour = detour(stored, index) { return detour }
@@ -74,24 +93,35 @@ struct SurveyController {
             context.logger.info("survey ended early by an answer")
             return try renderer.render("ended", titleKey: "ended.title", request: request, context: context)
         case .valid(let answers):
-            if index == survey.pages.count - 1 {
-                let nonce = try form.first("_nonce").flatMap { $0.utf8.count == 43 ? $0 : nil } ?? SecureRandom.token()
-                switch try await responses.complete(userID: user.userID, page: index, answers: answers, nonce: nonce) {
-                case .completed:
-                    metrics.surveysCompleted.increment()
-                    context.logger.info("survey completed")
-                case .alreadyCompleted:
-                    break
-                case .missingPage(let missing):
-                    return .redirect(to: "/survey/\(survey.pages[missing].id)", type: .normal)
-                }
-                return .redirect(to: "/survey/thanks", type: .normal)
+            do {
+                return try await store(answers, page: index, form: form, user: user, context: context)
+            } catch let error as MariaDBError where error.code == 1452 {
+                // The account was deleted (from another device) while this session lived on.
+                context.sessions.clearSession()
+                return .redirect(to: "/", type: .normal)
             }
-            if try await responses.saveDraft(userID: user.userID, page: index, answers: answers) {
-                metrics.surveysStarted.increment()
-            }
-            return .redirect(to: "/survey/\(survey.pages[index + 1].id)", type: .normal)
         }
+    }
+
+    /// Saves a valid page: a draft, or the completed response on the last page.
+    private func store(_ answers: [String: AnswerValue], page index: Int, form: FormData, user: UserSession, context: AppRequestContext) async throws -> Response {
+        if index == survey.pages.count - 1 {
+            let nonce = try form.first("_nonce").flatMap { $0.utf8.count == 43 ? $0 : nil } ?? SecureRandom.token()
+            switch try await responses.complete(userID: user.userID, page: index, answers: answers, nonce: nonce) {
+            case .completed:
+                metrics.surveysCompleted.increment()
+                context.logger.info("survey completed")
+            case .alreadyCompleted:
+                break
+            case .missingPage(let missing):
+                return .redirect(to: "/survey/\(survey.pages[missing].id)", type: .normal)
+            }
+            return .redirect(to: "/survey/thanks", type: .normal)
+        }
+        if try await responses.saveDraft(userID: user.userID, page: index, answers: answers) {
+            metrics.surveysStarted.increment()
+        }
+        return .redirect(to: "/survey/\(survey.pages[index + 1].id)", type: .normal)
     }
 
     // MARK: -
