@@ -37,9 +37,11 @@ packages_for() {
     local base="mariadb-server mariadb-client libmariadb-dev redis-server redis-tools libhiredis-dev libssl-dev pkg-config openssl"
     case "${1:-base}" in
         base) echo "$base" ;;
-        # Grow these with the features that use them (nginx and chromium for the app's end-to-end
-        # tests, haproxy for the balancer's benchmark); a fresh CI machine installs them all.
-        test) echo "$base" ;;
+        # Grow these with the features that use them (nginx for the app's end-to-end tests, haproxy
+        # for the balancer's benchmark); a fresh CI machine installs them all.
+        # test: headless Chromium driven by Selenium for scripts/browser-check.py, and the fonts
+        # its screenshots are drawn with (Arial and Helvetica map to Liberation Sans).
+        test) echo "$base chromium chromium-driver python3-selenium fonts-liberation" ;;
         # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh).
         bench) echo "$base wrk curl" ;;
         *) die "unknown package set '$1' (base, test or bench)" ;;

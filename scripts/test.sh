@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: starts throwaway MariaDB and Redis instances (own ports and data folder, so a running
-# `make run` is never touched), runs every test against them, and stops them again.
+# `make run` is never touched), runs every test against them, then the browser check of the pages
+# (scripts/browser-test.sh, screenshots in .local/screenshots/), and stops them again.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -31,3 +32,12 @@ export SERVICES_SCRIPT="$ROOT/scripts/services.sh"
 
 swift build --build-tests
 swift test --skip-build "$@"
+
+# Then the pages in headless Chromium with JavaScript off, served by the debug binary just built
+# (`--build-tests` builds every product, SurveyApp included). It runs by default with no test
+# filter; BROWSER_CHECK=0 skips it, BROWSER_CHECK=1 runs it after filtered tests too.
+if [ "${BROWSER_CHECK:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+    bin=$(swift build --show-bin-path)
+    [ -x "$bin/SurveyApp" ] || swift build --product SurveyApp
+    scripts/browser-test.sh "$bin/SurveyApp"
+fi
