@@ -389,8 +389,10 @@ class BrowserCheck:
         summary = self.error_summary()
         expect([target for target, _ in summary] == ["email", "password"],
                f"the error summary should point at email then password, it has {summary}")
-        expect(summary[0][1] == norm(self.text("account.error.email")), f"email error reads {summary[0][1]!r}")
-        expect(summary[1][1] == norm(self.text("account.error.passwordShort", min=10)), f"password error reads {summary[1][1]!r}")
+        # Each entry names its field, then says what is wrong.
+        expect(summary[0][1] == norm(self.text("account.email") + " " + self.text("account.error.email")), f"email error reads {summary[0][1]!r}")
+        expect(summary[1][1] == norm(self.text("account.password") + " " + self.text("account.error.passwordShort", min=10)),
+               f"password error reads {summary[1][1]!r}")
         email = self.one("#email")
         expect(email.get_attribute("value") == bad_email, "the typed email was not kept")
         expect(email.get_attribute("aria-invalid") == "true", "the email field is not marked aria-invalid")

@@ -163,7 +163,7 @@ struct AccountController {
             guard let key = errors[field] else { continue }
             let message = catalog.text(key, language, ["min": "\(PasswordPolicy.minimumLength)"])
             values["\(field)Error"] = message
-            summary.append(["field": field, "message": message])
+            summary.append(["field": field, "label": catalog.text("account.\(field)", language), "message": message])
         }
         values["errors"] = summary
         values["hasErrors"] = !summary.isEmpty

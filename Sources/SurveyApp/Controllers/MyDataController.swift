@@ -111,7 +111,7 @@ struct MyDataController {
         case .choice(let code): return label(code)
         case .choices(let codes): return codes.map(label).joined(separator: "; ")
         case .integer(let n): return "\(n)"
-        case .money(let amount): return BRL.format(amount, language: language)
+        case .money(let amount): return BRL.format(amount, language: language).replacingOccurrences(of: "R$ ", with: "R$\u{00A0}")
         case .text(let text): return text
         }
     }

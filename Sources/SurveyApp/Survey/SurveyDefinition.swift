@@ -92,6 +92,14 @@ struct SurveyDefinition: Sendable, Decodable {
 
     func question(_ code: String) -> Question? { questions.first { $0.code == code } }
 
+    /// `text` with the settings it may name filled in: `{organisation}`, `{contactEmail}`,
+    /// `{retentionMonths}` (the consent text names who collects, whom to write to, how long).
+    func fillingSettings(_ text: String) -> String {
+        text.replacingOccurrences(of: "{organisation}", with: settings.organisation)
+            .replacingOccurrences(of: "{contactEmail}", with: settings.contactEmail)
+            .replacingOccurrences(of: "{retentionMonths}", with: String(settings.retentionMonths))
+    }
+
     var minimumWage: Decimal { Decimal(string: settings.minimumWageBRL, locale: Locale(identifier: "en_US_POSIX")) ?? 0 }
 
     /// Reads and checks a definition file; every problem is reported with the code it concerns.

@@ -33,7 +33,8 @@ struct QuestionnaireView {
         }
         let summary = errors.compactMap { error -> [String: Any]? in
             guard let question = survey.question(error.code) else { return nil }
-            return ["code": error.code, "label": question.label[language], "message": catalog.text(error.message, language)]
+            let label = question.type == .consent ? catalog.text("survey.consentHeading", language) : survey.fillingSettings(question.label[language])
+            return ["code": error.code, "label": label, "message": catalog.text(error.message, language)]
         }
         return [
             "pageID": page.id,
@@ -59,15 +60,15 @@ struct QuestionnaireView {
         if error != nil { describedBy.append("\(id)-error") }
         var view: [String: Any] = [
             "code": q.code, "id": id,
-            "label": q.label[language],
+            "label": survey.fillingSettings(q.label[language]),
             "required": q.required,
             "optionalText": q.required ? "" : catalog.text("survey.optional", language),
             "describedBy": describedBy.joined(separator: " "),
             "isFollowUp": isFollowUp,
             "value": values.first ?? "",
         ]
-        if let text = q.text { view["text"] = text[language] }
-        if let hint = q.hint { view["hint"] = hint[language] }
+        if let text = q.text { view["text"] = survey.fillingSettings(text[language]) }
+        if let hint = q.hint { view["hint"] = survey.fillingSettings(hint[language]) }
         if let error { view["error"] = error }
         switch q.type {
         case .consent:
@@ -109,7 +110,8 @@ struct QuestionnaireView {
     private func options(_ q: SurveyDefinition.Question, chosen: [String], id: String) -> [[String: Any]] {
         (q.options ?? []).map { option in
             var label = option.label[language]
-            if q.type == .income, let amounts = incomeAmounts(option) { label += " (\(amounts))" }
+            // A no-break space keeps "R$" with its amount when the line wraps.
+            if q.type == .income, let amounts = incomeAmounts(option) { label += " (\(amounts.replacingOccurrences(of: "R$ ", with: "R$\u{00A0}")))" }
             return ["value": option.code, "optionID": "\(id)-\(option.code)", "label": label, "checked": chosen.contains(option.code)]
         }
     }
