@@ -31,7 +31,14 @@ eval "$(scripts/services.sh env | sed 's/^/export TEST_/')"
 export SERVICES_SCRIPT="$ROOT/scripts/services.sh"
 
 swift build --build-tests
-swift test --skip-build "$@"
+if [ $# -eq 0 ]; then
+    # Everything in parallel, except the suite that measures the process's own memory: it runs
+    # alone afterwards, in a process of its own.
+    swift test --skip-build --skip FlatMemoryTests
+    swift test --skip-build --filter FlatMemoryTests
+else
+    swift test --skip-build "$@"
+fi
 
 # Then the pages in headless Chromium with JavaScript off, served by the debug binary just built
 # (`--build-tests` builds every product, SurveyApp included). It runs by default with no test
