@@ -61,7 +61,8 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
         renderer: renderer, users: users, hasher: hasher, throttle: LoginThrottle(redis: redis), sessions: sessionStore,
         sessionCookie: SessionSettings.cookieName, idleTimeout: configuration.sessions.idleTimeout, metrics: metrics
     ).addRoutes(to: pages)
-    SurveyController(renderer: renderer, survey: survey, responses: responses, pending: PendingForms(redis: redis), metrics: metrics).addRoutes(to: pages)
+    SurveyController(
+        renderer: renderer, survey: survey, view: QuestionnaireView(survey: survey, catalog: catalog), responses: responses, pending: PendingForms(redis: redis), metrics: metrics).addRoutes(to: pages)
     MyDataController(renderer: renderer, survey: survey, users: users, responses: responses).addRoutes(to: pages)
 
     var app = Application(

@@ -12,6 +12,7 @@ import MariaDB
 struct SurveyController {
     let renderer: PageRenderer
     let survey: SurveyDefinition
+    let view: QuestionnaireView
     let responses: any ResponseRepository
     let pending: PendingForms
     let metrics: AppMetrics
@@ -132,8 +133,7 @@ struct SurveyController {
     ) throws -> Response {
         var previous = stored.answers
         for question in survey.pages[index].questions { previous[question.code] = nil }
-        let view = QuestionnaireView(survey: survey, catalog: renderer.catalog, language: context.language)
-        var page = view.page(index: index, values: values, errors: errors, previous: previous, followUps: followUps)
+        var page = view.page(index: index, language: context.language, values: values, errors: errors, previous: previous, followUps: followUps)
         page["surveyTitle"] = survey.title[context.language]
         if index == survey.pages.count - 1 { page["nonce"] = try SecureRandom.token() }
         if let notice { page["notice"] = renderer.catalog.text(notice, context.language) }

@@ -51,6 +51,11 @@ struct SurveyDefinition: Sendable, Decodable {
         let maxLabel: LocalizedText?
 
         var isChoice: Bool { [.single, .multi, .income].contains(type) }
+
+        /// Whether a later question of `page` shows or hides depending on this one.
+        func isCondition(of page: Page) -> Bool {
+            page.questions.contains { $0.showWhen?.question == code }
+        }
     }
 
     struct Option: Sendable, Decodable {

@@ -4,37 +4,59 @@ import Foundation
 /// errors, into the values `survey-page.mustache` renders. Every question's markup follows its
 /// type: radios and checkboxes in a fieldset with a legend, inputs with a label, hints and errors
 /// tied to their field with `aria-describedby`.
-struct QuestionnaireView {
+///
+/// Everything that depends only on the definition and the language (labels, options, income bands
+/// in reais) is worked out once at start-up; a request adds only its values and errors. Every key
+/// the template asks for is present (false when it does not apply), so Mustache finds each one in
+/// the question itself instead of searching the enclosing contexts.
+final class QuestionnaireView: @unchecked Sendable {  // immutable after init
     let survey: SurveyDefinition
     let catalog: MessageCatalog
-    let language: String
+    /// Language → question code → the question's fixed values.
+    private let questions: [String: [String: [String: Any]]]
+
+    init(survey: SurveyDefinition, catalog: MessageCatalog) {
+        self.survey = survey
+        self.catalog = catalog
+        var questions: [String: [String: [String: Any]]] = [:]
+        for language in catalog.languages {
+            var byCode: [String: [String: Any]] = [:]
+            for question in survey.questions {
+                byCode[question.code] = Self.fixedValues(question, survey: survey, catalog: catalog, language: language)
+            }
+            questions[language] = byCode
+        }
+        self.questions = questions
+    }
 
     /// `values`: the raw values per question code (as typed, or from the saved answers).
-    /// `shown`: conditional questions to show; others are shown when their condition holds.
+    /// `followUps`: conditional questions that just appeared; others show when their condition holds.
     func page(
-        index: Int, values: [String: [String]], errors: [FieldError], previous: [String: AnswerValue], followUps: Set<String> = []
+        index: Int, language: String, values: [String: [String]], errors: [FieldError], previous: [String: AnswerValue],
+        followUps: Set<String> = []
     ) -> [String: Any] {
         let page = survey.pages[index]
         var known = previous
-        for question in page.questions {
-            if case .success(let value?) = PageValidator(survey: survey).parse(question, values[question.code] ?? []) {
+        let validator = PageValidator(survey: survey)
+        for question in page.questions where question.isCondition(of: page) {
+            if case .success(let value?) = validator.parse(question, values[question.code] ?? []) {
                 known[question.code] = value
             }
         }
         var presented: [String] = []
-        var questions: [[String: Any]] = []
+        var shown: [[String: Any]] = []
         for question in page.questions {
             if let condition = question.showWhen {
                 guard PageValidator.holds(condition, in: known) else { continue }
                 presented.append(question.code)
             }
             let error = errors.first { $0.code == question.code }.map { catalog.text($0.message, language) }
-            questions.append(self.question(question, values: values[question.code] ?? [], error: error, isFollowUp: followUps.contains(question.code)))
+            shown.append(self.question(question, language: language, values: values[question.code] ?? [], error: error, isFollowUp: followUps.contains(question.code)))
         }
         let summary = errors.compactMap { error -> [String: Any]? in
             guard let question = survey.question(error.code) else { return nil }
             let label = question.type == .consent ? catalog.text("survey.consentHeading", language) : survey.fillingSettings(question.label[language])
-            return ["code": error.code, "label": label, "message": catalog.text(error.message, language)]
+            return ["code": error.code, "field": false, "label": label, "message": catalog.text(error.message, language)]
         }
         return [
             "pageID": page.id,
@@ -42,7 +64,7 @@ struct QuestionnaireView {
             "pageNumber": index + 1,
             "pageCount": survey.pages.count,
             "progress": catalog.text("survey.progress", language, ["n": "\(index + 1)", "m": "\(survey.pages.count)"]),
-            "questions": questions,
+            "questions": shown,
             "errors": summary,
             "hasErrors": !summary.isEmpty,
             "hasFollowUps": !followUps.isEmpty,
@@ -50,38 +72,71 @@ struct QuestionnaireView {
             "isFirst": index == 0,
             "isLast": index == survey.pages.count - 1,
             "previousHref": index > 0 ? "/survey/\(survey.pages[index - 1].id)" : "",
+            "notice": false,
+            "nonce": false,
         ]
     }
 
-    private func question(_ q: SurveyDefinition.Question, values: [String], error: String?, isFollowUp: Bool) -> [String: Any] {
+    private func question(_ q: SurveyDefinition.Question, language: String, values: [String], error: String?, isFollowUp: Bool) -> [String: Any] {
+        var view = questions[language]?[q.code] ?? questions[MessageCatalog.defaultLanguage]![q.code]!
         let id = "q-\(q.code)"
         var describedBy: [String] = []
         if q.hint != nil { describedBy.append("\(id)-hint") }
         if error != nil { describedBy.append("\(id)-error") }
+        view["describedBy"] = describedBy.isEmpty ? false : describedBy.joined(separator: " ") as Any
+        view["error"] = error ?? false as Any
+        view["isFollowUp"] = isFollowUp
+        view["value"] = values.first ?? ""
+        switch q.type {
+        case .consent:
+            view["checked"] = !values.isEmpty
+        case .single, .income, .multi:
+            view["options"] = (view["options"] as? [[String: Any]] ?? []).map { option in
+                var option = option
+                option["checked"] = values.contains(option["value"] as? String ?? "")
+                return option
+            }
+        case .scale:
+            view["points"] = (view["points"] as? [[String: Any]] ?? []).map { point in
+                var point = point
+                point["checked"] = values.first == point["value"] as? String
+                return point
+            }
+        case .integer, .money, .text, .longText:
+            break
+        }
+        return view
+    }
+
+    /// What a question shows in `language` whatever was answered.
+    private static func fixedValues(_ q: SurveyDefinition.Question, survey: SurveyDefinition, catalog: MessageCatalog, language: String) -> [String: Any] {
+        let id = "q-\(q.code)"
         var view: [String: Any] = [
             "code": q.code, "id": id,
             "label": survey.fillingSettings(q.label[language]),
             "required": q.required,
             "optionalText": q.required ? "" : catalog.text("survey.optional", language),
-            "describedBy": describedBy.joined(separator: " "),
-            "isFollowUp": isFollowUp,
-            "value": values.first ?? "",
+            "text": q.text.map { survey.fillingSettings($0[language]) as Any } ?? false,
+            "hint": q.hint.map { survey.fillingSettings($0[language]) as Any } ?? false,
+            "isChoice": false, "isScale": false, "isConsent": false, "isNumber": false, "isMoney": false, "isText": false, "isLongText": false,
+            "checked": false, "options": false, "points": false, "inputType": "", "min": 0, "max": 0, "minLabel": "", "maxLabel": "", "maxLength": 0,
         ]
-        if let text = q.text { view["text"] = survey.fillingSettings(text[language]) }
-        if let hint = q.hint { view["hint"] = survey.fillingSettings(hint[language]) }
-        if let error { view["error"] = error }
         switch q.type {
         case .consent:
             view["isConsent"] = true
-            view["checked"] = !values.isEmpty
-        case .single, .income:
+        case .single, .income, .multi:
             view["isChoice"] = true
-            view["inputType"] = "radio"
-            view["options"] = options(q, chosen: values, id: id)
-        case .multi:
-            view["isChoice"] = true
-            view["inputType"] = "checkbox"
-            view["options"] = options(q, chosen: values, id: id)
+            view["inputType"] = q.type == .multi ? "checkbox" : "radio"
+            view["options"] = (q.options ?? []).map { option -> [String: Any] in
+                var label = option.label[language]
+                // A no-break space keeps "R$" with its amount when the line wraps.
+                if q.type == .income, let amounts = incomeAmounts(option, survey: survey, catalog: catalog, language: language) {
+                    label += " (\(amounts.replacingOccurrences(of: "R$ ", with: "R$\u{00A0}")))"
+                }
+                // The field's name and input type are repeated in each option so Mustache finds them there.
+                return ["name": q.code, "inputType": q.type == .multi ? "checkbox" : "radio", "value": option.code,
+                        "optionID": "\(id)-\(option.code)", "label": label, "checked": false]
+            }
         case .integer:
             view["isNumber"] = true
             view["min"] = q.min?.int ?? 0
@@ -92,9 +147,7 @@ struct QuestionnaireView {
             view["isScale"] = true
             let lo = q.min?.int ?? 0
             let hi = q.max?.int ?? 10
-            view["points"] = (lo...hi).map { n in
-                ["value": n, "optionID": "\(id)-\(n)", "checked": values.first == String(n)] as [String: Any]
-            }
+            view["points"] = (lo...hi).map { n -> [String: Any] in ["name": q.code, "value": String(n), "optionID": "\(id)-\(n)", "checked": false] }
             view["minLabel"] = q.minLabel?[language] ?? ""
             view["maxLabel"] = q.maxLabel?[language] ?? ""
         case .text:
@@ -107,17 +160,8 @@ struct QuestionnaireView {
         return view
     }
 
-    private func options(_ q: SurveyDefinition.Question, chosen: [String], id: String) -> [[String: Any]] {
-        (q.options ?? []).map { option in
-            var label = option.label[language]
-            // A no-break space keeps "R$" with its amount when the line wraps.
-            if q.type == .income, let amounts = incomeAmounts(option) { label += " (\(amounts.replacingOccurrences(of: "R$ ", with: "R$\u{00A0}")))" }
-            return ["value": option.code, "optionID": "\(id)-\(option.code)", "label": label, "checked": chosen.contains(option.code)]
-        }
-    }
-
     /// An income band in reais, from the configured minimum wage: "de R$ 3.242,00 a R$ 6.484,00".
-    private func incomeAmounts(_ option: SurveyDefinition.Option) -> String? {
+    private static func incomeAmounts(_ option: SurveyDefinition.Option, survey: SurveyDefinition, catalog: MessageCatalog, language: String) -> String? {
         let wage = survey.minimumWage
         let money = { (wages: Int) in BRL.format(wage * Decimal(wages), language: language) }
         switch (option.minWages, option.maxWages) {
