@@ -193,6 +193,25 @@ struct SecurityTests {
         }
     }
 
+    @Test func aServerFaultIsAPlain500PageAndIsLogged() async throws {
+        let lines = LogCapture()
+        var logger = Logger(label: "SurveyApp") { _ in CapturingLogHandler(sink: lines) }
+        logger.logLevel = .info
+        // Redis is unreachable: the login throttle cannot be consulted, so the login cannot go on.
+        try await AppTestSupport.withApp(overrides: ["redis.url": "redis://127.0.0.1:1/0"], logger: logger) { client, _ in
+            let browser = Browser(client)
+            try await browser.get("/login")
+            let page = try await browser.post("/login", [("email", "someone@example.com"), ("password", Browser.password)])
+            #expect(page.status == .internalServerError)
+            #expect(page.body.contains("<h1>Algo deu errado do nosso lado</h1>"))
+            #expect(page.body.contains(#"<link rel="stylesheet" href="/static/app.css">"#))  // in the site's layout
+            for leak in ["Redis", "redis", "Error", "127.0.0.1", "refused", ".swift"] {
+                #expect(!page.body.contains(leak), "the 500 page mentions \(leak)")
+            }
+        }
+        #expect(lines.entries.contains { $0.level == .error && $0.message == "request failed" })
+    }
+
     @Test func infoLogsCarryRequestIdsAndNoPersonalData() async throws {
         let lines = LogCapture()
         var logger = Logger(label: "SurveyApp") { _ in CapturingLogHandler(sink: lines) }
