@@ -98,7 +98,7 @@ struct MyDataController {
                 "delete-account", titleKey: "delete.title", status: .unprocessableContent, request: request, context: context,
                 values: ["confirmError": message, "hasErrors": true, "errors": [["field": "confirm", "message": message]]])
         }
-        try await users.delete(id: session.userID)
+        try await responses.deleteAccount(userID: session.userID)
         context.sessions.clearSession()
         context.logger.info("account deleted")
         return .redirect(to: "/?notice=deleted", type: .normal)

@@ -41,6 +41,8 @@ protocol ResponseRepository: Sendable {
     func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome
     /// Forgets an unfinished response (a respondent under 18).
     func discardDraft(userID: Int64) async throws
+    /// Deletes the account and its answers, and takes a completed response out of the totals.
+    func deleteAccount(userID: Int64) async throws
 }
 
 struct MariaDBResponseRepository: ResponseRepository {
@@ -48,9 +50,15 @@ struct MariaDBResponseRepository: ResponseRepository {
     let survey: SurveyDefinition
 
     func load(userID: Int64) async throws -> StoredResponse? {
+        try await database.withConnection { try await load(userID: userID, on: $0) }
+    }
+
+    /// The response on `connection` (inside a transaction: `lock` takes the row's write lock).
+    func load(userID: Int64, on connection: MariaDBConnection, lock: Bool = false) async throws -> StoredResponse? {
         let columns = (["pages_saved", "survey_version", "consent_version", "consented_at", "started_at", "completed_at"] + answerColumns)
             .map { "`\($0)`" }.joined(separator: ", ")
-        let rows = try await database.query(SQLQuery(unsafeSQL: "SELECT \(columns) FROM responses WHERE user_id = ?", binds: [userID.mariaDBValue]))
+        let sql = "SELECT \(columns) FROM responses WHERE user_id = ?" + (lock ? " FOR UPDATE" : "")
+        let rows = try await connection.query(SQLQuery(unsafeSQL: sql, binds: [userID.mariaDBValue]))
         guard let row = rows.first else { return nil }
         var stored = StoredResponse(
             pagesSaved: UInt32(try row.decode("pages_saved", as: Int64.self)),
@@ -80,14 +88,29 @@ struct MariaDBResponseRepository: ResponseRepository {
             let saved = try rows.first.map { UInt32(try $0.decode("pages_saved", as: Int64.self)) } ?? 0
             if let missing = (0..<page).first(where: { saved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
             try await connection.execute(upsert(userID: userID, page: page, answers: answers))
+            let now = Date()
             try await connection.execute(
-                "UPDATE responses SET completed_at = \(Date()), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
+                "UPDATE responses SET completed_at = \(now), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
+            // The dashboard's totals move in the same transaction as the response they count.
+            if let stored = try await load(userID: userID, on: connection) {
+                try await ResponseCounts(survey: survey).add(stored, sign: 1, on: connection)
+            }
             return .completed
         }
     }
 
     func discardDraft(userID: Int64) async throws {
         try await database.execute("DELETE FROM responses WHERE user_id = \(userID) AND completed_at IS NULL")
+    }
+
+    func deleteAccount(userID: Int64) async throws {
+        try await database.withTransaction { connection in
+            // A completed response leaves the dashboard's totals with the account.
+            if let stored = try await load(userID: userID, on: connection, lock: true), stored.isCompleted {
+                try await ResponseCounts(survey: survey).add(stored, sign: -1, on: connection)
+            }
+            try await connection.execute("DELETE FROM users WHERE id = \(userID)")
+        }
     }
 
     // MARK: - Columns

@@ -20,6 +20,10 @@ final class PasswordHasher: Service, Sendable {
 
     func run() async throws {
         try? await gracefulShutdown()
+        try await shutdown()
+    }
+
+    func shutdown() async throws {
         try await threads.shutdownGracefully()
     }
 
