@@ -40,8 +40,8 @@ CREATE TABLE IF NOT EXISTS responses (
     updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
     completed_at DATETIME(6) NULL,
 
-    -- One response per account, draft or completed.
+    -- One response per account, draft or completed. No other index: the dashboard reads its
+    -- totals from `response_counts`, and every index slows each save and bulk load.
     UNIQUE KEY responses_user (user_id),
-    KEY responses_completed (completed_at),
     CONSTRAINT responses_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -20,9 +20,6 @@ CREATE TABLE IF NOT EXISTS response_counts (
     PRIMARY KEY (day, district, income_band, question, answer)
 ) ENGINE=InnoDB DEFAULT CHARSET=ascii COLLATE=ascii_bin;
 
--- Counting started and completed responses over a date range reads this index only.
-CREATE INDEX IF NOT EXISTS responses_started ON responses (started_at, district, income_band, completed_at);
-
 -- Every CSV export, append-only: a row is written when an export ends (finished, or cut short by
 -- the client), with its row count and the SHA-256 of the bytes sent; triggers refuse any UPDATE
 -- or DELETE, so neither a bug nor a curious researcher can rewrite history.
@@ -32,7 +29,7 @@ CREATE TABLE IF NOT EXISTS export_audit (
     user_email VARCHAR(254) NOT NULL,
     created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     kind VARCHAR(16) CHARACTER SET ascii NOT NULL,
-    preset VARCHAR(16) CHARACTER SET ascii NOT NULL,
+    preset VARCHAR(64) CHARACTER SET ascii NOT NULL,
     filters VARCHAR(512) NOT NULL,
     survey_version SMALLINT UNSIGNED NOT NULL,
     row_count BIGINT UNSIGNED NOT NULL,

@@ -56,7 +56,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
                 keyPrefix: SessionSettings.keyPrefix,
                 defaultSessionExpiration: configuration.sessions.idleTimeout)))
         .add(middleware: SessionPolicyMiddleware(idle: configuration.sessions.idleTimeout, absolute: configuration.sessions.absoluteTimeout))
-    HomeController(renderer: renderer, survey: survey, database: responses).addRoutes(to: pages)
+    HomeController(renderer: renderer, survey: survey).addRoutes(to: pages)
     AccountController(
         renderer: renderer, users: users, hasher: hasher, throttle: LoginThrottle(redis: redis), sessions: sessionStore,
         sessionCookie: SessionSettings.cookieName, idleTimeout: configuration.sessions.idleTimeout, metrics: metrics
@@ -64,6 +64,16 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
     SurveyController(
         renderer: renderer, survey: survey, view: QuestionnaireView(survey: survey, catalog: catalog), responses: responses, pending: PendingForms(redis: redis), metrics: metrics).addRoutes(to: pages)
     MyDataController(renderer: renderer, survey: survey, users: users, responses: responses).addRoutes(to: pages)
+
+    // Researchers (and admins) only; the role is checked against the database on each request.
+    let audit = ExportAudit(database: database)
+    let research = pages.group().add(middleware: RoleMiddleware(allowed: [.researcher, .admin], users: users))
+    ResearchController(
+        renderer: renderer, survey: survey, queries: ResearchQueries(database: database, survey: survey), viability: configuration.viability
+    ).addRoutes(to: research)
+    ExportController(renderer: renderer, survey: survey, database: database, audit: audit).addRoutes(to: research)
+    let admin = pages.group().add(middleware: RoleMiddleware(allowed: [.admin], users: users))
+    AdminController(renderer: renderer, users: users, audit: audit).addRoutes(to: admin)
 
     var app = Application(
         router: router,

@@ -53,6 +53,7 @@ struct AppConfiguration: Sendable {
     var sessions: Sessions
     var security: Security
     var researcher: Researcher?
+    var viability: ViabilitySettings
     var logLevel: Logger.Level
     /// Apply pending migrations when the server starts (off: run `SurveyApp migrate` yourself).
     var migrateOnStart: Bool
@@ -92,6 +93,16 @@ struct AppConfiguration: Sendable {
             scryptLogN: reader.int(forKey: "password.scrypt.log.n", default: 15),
             hashThreads: reader.int(forKey: "password.hash.threads", default: 2))
         guard (10...20).contains(security.scryptLogN) else { throw ConfigurationError("PASSWORD_SCRYPT_LOG_N must be 10 to 20 (15 is recommended)") }
+
+        viability = .standard
+        viability.households = reader.int(forKey: "viability.households", default: ViabilitySettings.standard.households)
+        if let rates = reader.string(forKey: "viability.capture.rates") {
+            let values = rates.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == 3, values.allSatisfy({ (0...1).contains($0) }) else {
+                throw ConfigurationError("VIABILITY_CAPTURE_RATES is three shares from 0 to 1: pessimistic,base,optimistic (for example 0.2,0.35,0.5)")
+            }
+            (viability.pessimistic, viability.base, viability.optimistic) = (values[0], values[1], values[2])
+        }
 
         if let email = reader.string(forKey: "researcher.email"), !email.isEmpty {
             guard let password = reader.string(forKey: "researcher.password", isSecret: true), password.count >= PasswordPolicy.minimumLength else {

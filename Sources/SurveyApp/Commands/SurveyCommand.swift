@@ -10,7 +10,7 @@ struct SurveyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "SurveyApp",
         abstract: "The market-research survey platform.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, UserCommand.self, SeedCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, UserCommand.self, SeedCommand.self, RebuildCountsCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

@@ -14,6 +14,8 @@ struct AppRequestContext: RequestContext, SessionRequestContext {
     /// The client's address, from a trusted balancer's `X-Forwarded-For` or the socket.
     var clientAddress: String?
     let remoteAddress: SocketAddress?
+    /// The account as the database has it now, on routes guarded by `RoleMiddleware`.
+    var currentUser: User?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,11 +1,10 @@
 import Foundation
 import Hummingbird
 
-/// The home page, the language switch and the researchers' landing page.
+/// The home page and the language switch.
 struct HomeController {
     let renderer: PageRenderer
     let survey: SurveyDefinition
-    let database: any ResearchSummary
 
     /// Notices a redirect may ask the home page to show, by key (never free text from the URL).
     static let notices = ["signed-out": "home.notice.signedOut", "deleted": "home.notice.deleted"]
@@ -13,7 +12,6 @@ struct HomeController {
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/", use: home)
         router.get("/language/{code}", use: language)
-        router.get("/research", use: research)
     }
 
     @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -39,20 +37,4 @@ struct HomeController {
         response.headers.append(.init(name: .setCookie, value: cookie.description))
         return response
     }
-
-    /// Researchers land here. The dashboard, cross-tabs and export come with their own issue; for
-    /// now, the live counts.
-    @Sendable func research(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let user = context.user else { return .redirect(to: "/login?next=%2Fresearch", type: .normal) }
-        guard user.role != .respondent else { throw HTTPError(.forbidden) }
-        let counts = try await database.counts()
-        return try renderer.render("research", titleKey: "research.title", request: request, context: context, values: [
-            "started": counts.started, "completed": counts.completed,
-        ])
-    }
-}
-
-/// Live totals for the researchers' page.
-protocol ResearchSummary: Sendable {
-    func counts() async throws -> (started: Int, completed: Int)
 }

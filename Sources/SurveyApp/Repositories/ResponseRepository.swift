@@ -55,11 +55,20 @@ struct MariaDBResponseRepository: ResponseRepository {
 
     /// The response on `connection` (inside a transaction: `lock` takes the row's write lock).
     func load(userID: Int64, on connection: MariaDBConnection, lock: Bool = false) async throws -> StoredResponse? {
-        let columns = (["pages_saved", "survey_version", "consent_version", "consented_at", "started_at", "completed_at"] + answerColumns)
-            .map { "`\($0)`" }.joined(separator: ", ")
+        let columns = storedColumns.map { "`\($0)`" }.joined(separator: ", ")
         let sql = "SELECT \(columns) FROM responses WHERE user_id = ?" + (lock ? " FOR UPDATE" : "")
         let rows = try await connection.query(SQLQuery(unsafeSQL: sql, binds: [userID.mariaDBValue]))
         guard let row = rows.first else { return nil }
+        return try Self.stored(from: row, survey: survey)
+    }
+
+    /// The columns `stored(from:)` reads.
+    var storedColumns: [String] {
+        ["pages_saved", "survey_version", "consent_version", "consented_at", "started_at", "completed_at"] + answerColumns
+    }
+
+    /// A response from a row holding `storedColumns`.
+    static func stored(from row: MariaDBRow, survey: SurveyDefinition) throws -> StoredResponse {
         var stored = StoredResponse(
             pagesSaved: UInt32(try row.decode("pages_saved", as: Int64.self)),
             surveyVersion: try row.decode("survey_version"),
@@ -186,12 +195,5 @@ struct MariaDBResponseRepository: ResponseRepository {
             "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'responses'")
         let present = Set(try rows.map { try $0.decode("name", as: String.self) })
         return (answerColumns + ["consent_version", "consented_at"]).filter { !present.contains($0) }
-    }
-}
-
-extension MariaDBResponseRepository: ResearchSummary {
-    func counts() async throws -> (started: Int, completed: Int) {
-        let row = try await database.query("SELECT COUNT(*) AS started, COUNT(completed_at) AS completed FROM responses")[0]
-        return (try row.decode("started"), try row.decode("completed"))
     }
 }

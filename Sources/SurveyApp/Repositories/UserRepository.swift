@@ -19,6 +19,15 @@ protocol UserRepository: Sendable {
     func updateRole(id: Int64, role: UserSession.Role) async throws
     /// Deletes the account and, through the foreign key, its answers.
     func delete(id: Int64) async throws
+    /// Accounts whose email contains `text` (all when empty), researchers and admins first.
+    func list(matching text: String, limit: Int) async throws -> [AccountSummary]
+}
+
+struct AccountSummary: Sendable, Equatable {
+    let id: Int64
+    let email: String
+    let role: UserSession.Role
+    let createdAt: Date
 }
 
 struct MariaDBUserRepository: UserRepository {
@@ -52,6 +61,20 @@ struct MariaDBUserRepository: UserRepository {
 
     func delete(id: Int64) async throws {
         try await database.execute("DELETE FROM users WHERE id = \(id)")
+    }
+
+    func list(matching text: String, limit: Int) async throws -> [AccountSummary] {
+        // LIKE's own wildcards in what was typed are matched literally.
+        let escaped = text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let rows = try await database.query("""
+            SELECT id, email, role, created_at FROM users WHERE email LIKE \("%" + escaped + "%")
+            ORDER BY role = 'respondent', email LIMIT \(limit)
+            """)
+        return try rows.map { row in
+            AccountSummary(
+                id: try row.decode("id"), email: try row.decode("email"),
+                role: UserSession.Role(rawValue: try row.decode("role", as: String.self)) ?? .respondent, createdAt: try row.decode("created_at"))
+        }
     }
 
     private static func user(_ row: MariaDBRow) throws -> User {

@@ -5,13 +5,14 @@ import MariaDB
 /// question and answer, which the dashboard and the viability report add up.
 ///
 /// Kept current by `add` (at each completion, and with `sign: -1` at each deletion), and
-/// recomputed from scratch by `rebuild` (after seeding, or to repair). The two must agree; a test
-/// checks that they do.
+/// recomputed from scratch by `rebuild` (to repair); both go through `rows(for:)`, and a test
+/// checks that they agree.
 struct ResponseCounts: Sendable {
     let survey: SurveyDefinition
 
     /// Money answers are counted in buckets this wide (reais); their sums stay exact.
-    static let moneyBucket: Decimal = 100
+    static let moneyBucketReais: Int64 = 100
+    static var moneyBucket: Decimal { Decimal(moneyBucketReais) }
     static let durationQuestion = "_duration"
     static let likelySpendQuestion = "_likely_spend"
     /// The questions the viability report combines, and "likely" meaning this answer or more.
@@ -26,8 +27,10 @@ struct ResponseCounts: Sendable {
         var question: String
         var answer: String
         var n: Int
-        var total: Decimal
-        var totalSquares: Decimal
+        /// Sums in hundredths (centavos for money), squares in ten-thousandths: whole numbers, so
+        /// adding a million of them is exact and fast.
+        var total: Int64
+        var totalSquares: Int128
     }
 
     /// The rows one completed response contributes.
@@ -36,9 +39,9 @@ struct ResponseCounts: Sendable {
         let day = Self.day(completedAt)
         let district = stored.answers["district"].flatMap(\.code) ?? ""
         let income = stored.answers["income_band"].flatMap(\.code) ?? ""
-        func row(_ question: String, _ answer: String, value: Decimal = 0) -> Row {
+        func row(_ question: String, _ answer: String, hundredths value: Int64 = 0) -> Row {
             Row(day: day, district: district, incomeBand: income, question: question, answer: answer, n: sign,
-                total: value * Decimal(sign), totalSquares: value * value * Decimal(sign))
+                total: value * Int64(sign), totalSquares: Int128(value) * Int128(value) * Int128(sign))
         }
         var rows: [Row] = []
         for question in survey.questions {
@@ -49,82 +52,102 @@ struct ResponseCounts: Sendable {
             case (.multi, .choices(let codes)):
                 rows += codes.map { row(question.code, $0) }
             case (.integer, .integer(let n)), (.scale, .integer(let n)):
-                rows.append(row(question.code, String(n), value: Decimal(n)))
+                rows.append(row(question.code, String(n), hundredths: Int64(n) * 100))
             case (.money, .money(let amount)):
-                rows.append(row(question.code, Self.moneyBucketText(amount), value: amount))
+                let cents = Self.hundredths(amount)
+                rows.append(row(question.code, String(cents / 100 / Self.moneyBucketReais * Self.moneyBucketReais), hundredths: cents))
             default:
                 continue  // consent and free text are not counted
             }
         }
         if let started = stored.startedAt {
             let seconds = max(0, Int(completedAt.timeIntervalSince(started)))
-            rows.append(row(Self.durationQuestion, String(Self.durationBucket(seconds)), value: Decimal(seconds)))
+            rows.append(row(Self.durationQuestion, String(Self.durationBucket(seconds)), hundredths: Int64(seconds) * 100))
         }
         if case .integer(let likelihood)? = stored.answers[Self.likelihoodQuestion], case .money(let spend)? = stored.answers[Self.spendQuestion] {
-            rows.append(row(Self.likelySpendQuestion, likelihood >= Self.likelyAtLeast ? "likely" : "unlikely", value: spend))
+            rows.append(row(Self.likelySpendQuestion, likelihood >= Self.likelyAtLeast ? "likely" : "unlikely", hundredths: Self.hundredths(spend)))
         }
         return rows
     }
 
     /// Adds one response's rows (or takes them away) on `connection`, inside the caller's transaction.
     func add(_ stored: StoredResponse, sign: Int, on connection: MariaDBConnection) async throws {
-        let rows = rows(for: stored, sign: sign)
-        guard !rows.isEmpty else { return }
-        var binds: [MariaDBValue] = []
-        for r in rows {
-            binds += [r.day.mariaDBValue, r.district.mariaDBValue, r.incomeBand.mariaDBValue, r.question.mariaDBValue, r.answer.mariaDBValue,
-                      r.n.mariaDBValue, r.total.mariaDBValue, r.totalSquares.mariaDBValue]
-        }
-        let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", ")
-        try await connection.execute(SQLQuery(unsafeSQL: """
-            INSERT INTO response_counts (day, district, income_band, question, answer, n, total, total_squares) VALUES \(values)
-            ON DUPLICATE KEY UPDATE n = n + VALUES(n), total = total + VALUES(total), total_squares = total_squares + VALUES(total_squares)
-            """, binds: binds))
+        var totals = Totals()
+        totals.add(rows(for: stored, sign: sign))
+        try await totals.write(on: connection)
     }
 
-    /// Recomputes the whole table from `responses`, in one transaction (readers see the old
-    /// totals until it commits).
+    /// Recomputes the whole table from `responses` in one transaction (readers see the old totals
+    /// until it commits): every completed response is streamed once and counted by the same code
+    /// that counts a new completion, so the two can never disagree.
     func rebuild(_ database: MariaDBClient) async throws {
+        let repository = MariaDBResponseRepository(database: database, survey: survey)
+        let columns = repository.storedColumns.map { "`\($0)`" }.joined(separator: ", ")
+        var totals = Totals()
+        try await database.stream(SQLQuery(unsafeSQL: "SELECT \(columns) FROM responses WHERE completed_at IS NOT NULL"), batchSize: 4096) { batch in
+            for row in batch {
+                totals.add(rows(for: try MariaDBResponseRepository.stored(from: row, survey: survey), sign: 1))
+            }
+        }
         try await database.withTransaction { connection in
             try await connection.execute(unsafeSQL: "DELETE FROM response_counts")
-            for statement in rebuildStatements() {
-                try await connection.execute(unsafeSQL: statement)
-            }
+            try await totals.write(on: connection)
         }
     }
 
-    /// One `INSERT … SELECT … GROUP BY` per counted question (per option for multi-selects).
-    func rebuildStatements() -> [String] {
-        let dims = "DATE(completed_at), COALESCE(district, ''), COALESCE(income_band, '')"
-        let insert = "INSERT INTO response_counts (day, district, income_band, question, answer, n, total, total_squares) "
-        let done = "completed_at IS NOT NULL"
-        var statements: [String] = []
-        for question in survey.questions {
-            let column = "`\(question.code)`"
-            let code = "'\(question.code)'"
-            switch question.type {
-            case .single, .income:
-                statements.append(insert + "SELECT \(dims), \(code), \(column), COUNT(*), 0, 0 FROM responses WHERE \(done) AND \(column) IS NOT NULL GROUP BY 1, 2, 3, 5")
-            case .multi:
-                for option in question.options ?? [] {
-                    statements.append(insert + "SELECT \(dims), \(code), '\(option.code)', COUNT(*), 0, 0 FROM responses WHERE \(done) AND FIND_IN_SET('\(option.code)', \(column)) > 0 GROUP BY 1, 2, 3")
+    /// Rows added up in memory (a few thousand keys for any number of responses), then written as
+    /// increments.
+    struct Totals {
+        struct Key: Hashable {
+            var day: String
+            var district: String
+            var incomeBand: String
+            var question: String
+            var answer: String
+        }
+
+        struct Sums {
+            var n = 0
+            var total: Int64 = 0
+            var totalSquares: Int128 = 0
+        }
+
+        private(set) var sums: [Key: Sums] = [:]
+
+        mutating func add(_ rows: [Row]) {
+            for row in rows {
+                let key = Key(day: row.day, district: row.district, incomeBand: row.incomeBand, question: row.question, answer: row.answer)
+                if row.total == 0 && row.totalSquares == 0 {
+                    sums[key, default: Sums()].n += row.n
+                } else {
+                    var sum = sums[key] ?? Sums()
+                    sum.n += row.n
+                    sum.total += row.total
+                    sum.totalSquares += row.totalSquares
+                    sums[key] = sum
                 }
-            case .integer, .scale:
-                statements.append(insert + "SELECT \(dims), \(code), CAST(\(column) AS CHAR), COUNT(*), SUM(\(column)), SUM(\(column) * \(column)) FROM responses WHERE \(done) AND \(column) IS NOT NULL GROUP BY 1, 2, 3, 5")
-            case .money:
-                let bucket = "CAST(FLOOR(\(column) / \(Self.moneyBucket)) * \(Self.moneyBucket) AS CHAR)"
-                statements.append(insert + "SELECT \(dims), \(code), \(bucket), COUNT(*), SUM(\(column)), SUM(\(column) * \(column)) FROM responses WHERE \(done) AND \(column) IS NOT NULL GROUP BY 1, 2, 3, 5")
-            case .consent, .text, .longText:
-                continue
             }
         }
-        let seconds = "GREATEST(0, TIMESTAMPDIFF(SECOND, started_at, completed_at))"
-        let durationBucket = "CAST(CASE WHEN \(seconds) < 1800 THEN FLOOR(\(seconds) / 15) * 15 WHEN \(seconds) < 21600 THEN FLOOR(\(seconds) / 300) * 300 ELSE 21600 END AS CHAR)"
-        statements.append(insert + "SELECT \(dims), '\(Self.durationQuestion)', \(durationBucket), COUNT(*), SUM(\(seconds)), SUM(\(seconds) * \(seconds)) FROM responses WHERE \(done) GROUP BY 1, 2, 3, 5")
-        let likely = "IF(`\(Self.likelihoodQuestion)` >= \(Self.likelyAtLeast), 'likely', 'unlikely')"
-        let spend = "`\(Self.spendQuestion)`"
-        statements.append(insert + "SELECT \(dims), '\(Self.likelySpendQuestion)', \(likely), COUNT(*), SUM(\(spend)), SUM(\(spend) * \(spend)) FROM responses WHERE \(done) AND `\(Self.likelihoodQuestion)` IS NOT NULL AND \(spend) IS NOT NULL GROUP BY 1, 2, 3, 5")
-        return statements
+
+        /// Adds these totals to the table, 500 rows a statement.
+        func write(on connection: MariaDBConnection) async throws {
+            let entries = Array(sums)
+            for start in stride(from: 0, to: entries.count, by: 500) {
+                let chunk = entries[start..<min(start + 500, entries.count)]
+                var binds: [MariaDBValue] = []
+                binds.reserveCapacity(chunk.count * 8)
+                for (key, sum) in chunk {
+                    binds += [key.day.mariaDBValue, key.district.mariaDBValue, key.incomeBand.mariaDBValue, key.question.mariaDBValue, key.answer.mariaDBValue,
+                              sum.n.mariaDBValue, ResponseCounts.decimal(sum.total, scale: 2).mariaDBValue,
+                              ResponseCounts.decimal(sum.totalSquares, scale: 4).mariaDBValue]
+                }
+                let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                try await connection.execute(SQLQuery(unsafeSQL: """
+                    INSERT INTO response_counts (day, district, income_band, question, answer, n, total, total_squares) VALUES \(values)
+                    ON DUPLICATE KEY UPDATE n = n + VALUES(n), total = total + VALUES(total), total_squares = total_squares + VALUES(total_squares)
+                    """, binds: binds))
+            }
+        }
     }
 
     /// Seconds to complete, bucketed: 15 s steps up to 30 min, 5 min steps up to 6 h, then one bucket.
@@ -134,18 +157,24 @@ struct ResponseCounts: Sendable {
         return 21600
     }
 
-    static func moneyBucketText(_ amount: Decimal) -> String {
-        var quotient = amount / moneyBucket
-        var floored = Decimal()
-        NSDecimalRound(&floored, &quotient, 0, .down)
-        return "\(floored * moneyBucket)"
+    /// An amount in hundredths (centavos), exactly: amounts have at most two decimals.
+    static func hundredths(_ amount: Decimal) -> Int64 {
+        var value = amount * 100
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 0, .plain)
+        return NSDecimalNumber(decimal: rounded).int64Value
     }
 
+    /// `units` × 10^-scale as an exact decimal, for the DECIMAL columns.
+    static func decimal(_ units: some BinaryInteger, scale: Int) -> Decimal {
+        let magnitude = Decimal(string: String(units.magnitude)) ?? 0
+        let value = Decimal(sign: .plus, exponent: -scale, significand: magnitude)
+        return units < 0 ? -value : value
+    }
+
+    /// `YYYY-MM-DD` in UTC (what MariaDB's `DATE()` gives for the stored UTC time).
     static func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        String(TSV.timestamp(Int64(date.timeIntervalSince1970.rounded(.down))).prefix(10))
     }
 }
 

@@ -12,7 +12,7 @@ struct Seeder {
     struct Report {
         let responses: Int
         let loadSeconds: Double
-        let rebuildSeconds: Double
+        let countsSeconds: Double
     }
 
     func run(responses total: Int, progress: Progress) async throws -> Report {
@@ -23,6 +23,8 @@ struct Seeder {
         defer { try? FileManager.default.removeItem(at: folder) }
 
         var generator = SyntheticResponses(seed: seed)
+        let counts = ResponseCounts(survey: survey)
+        var totals = ResponseCounts.Totals()
         let now = Int64(Date().timeIntervalSince1970)
         let start = ContinuousClock.now
         var done = 0
@@ -40,6 +42,12 @@ struct Seeder {
                 let response = generator.next()
                 TSV.users(&users, id: id, email: "seed-\(runTag)-\(id)@example.invalid", created: now - Int64(response.startedSecondsAgo))
                 TSV.response(&rows, userID: id, response, survey: survey, now: now)
+                if response.completed {
+                    // Counted exactly as the app counts a completion, by the same code.
+                    let started = Date(timeIntervalSince1970: TimeInterval(now - Int64(response.startedSecondsAgo)))
+                    let stored = response.stored(survey: survey, startedAt: started, completedAt: started.addingTimeInterval(TimeInterval(response.durationSeconds)))
+                    totals.add(counts.rows(for: stored, sign: 1))
+                }
             }
             // The previous batch must be in before this one's files are reused.
             try await pending?.value
@@ -47,8 +55,18 @@ struct Seeder {
             try Data(rows).write(to: files.responses)
             pending = Task { [database] in
                 try await database.withConnection { connection in
-                    try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.users.path)' INTO TABLE users (id, email, password_hash, role, created_at)")
-                    try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.responses.path)' INTO TABLE responses (\(TSV.responseColumns))")
+                    // Generated rows are unique and consistent by construction: InnoDB may skip
+                    // checking them one by one (this session only, restored before the connection
+                    // goes back to the pool).
+                    try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 0, foreign_key_checks = 0")
+                    do {
+                        try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.users.path)' INTO TABLE users (id, email, password_hash, role, created_at)")
+                        try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.responses.path)' INTO TABLE responses (\(TSV.responseColumns))")
+                    } catch {
+                        _ = try? await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
+                        throw error
+                    }
+                    try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
                 }
             }
             done += count
@@ -58,8 +76,9 @@ struct Seeder {
         try await pending?.value
         progress.update(done: total, of: total)
         let loaded = ContinuousClock.now
-        try await ResponseCounts(survey: survey).rebuild(database)
-        return Report(responses: total, loadSeconds: (loaded - start).seconds, rebuildSeconds: (ContinuousClock.now - loaded).seconds)
+        let summed = totals
+        try await database.withTransaction { try await summed.write(on: $0) }
+        return Report(responses: total, loadSeconds: (loaded - start).seconds, countsSeconds: (ContinuousClock.now - loaded).seconds)
     }
 }
 
@@ -86,13 +105,18 @@ enum TSV {
         field(&out, on(1) ? r.ageBand : nil); field(&out, on(1) ? r.district : nil); field(&out, on(1) ? r.districtOther : nil)
         field(&out, on(1) ? String(r.householdSize) : nil); field(&out, on(1) ? r.incomeBand : nil)
         field(&out, on(1) ? survey.settings.minimumWageBRL : nil)
-        field(&out, on(2) ? r.frequency : nil); field(&out, on(2) ? "\(r.spend)" : nil); field(&out, on(2) ? r.currentStore : nil)
+        field(&out, on(2) ? r.frequency : nil); field(&out, on(2) ? cents(r.spendCents) : nil); field(&out, on(2) ? r.currentStore : nil)
         field(&out, on(2) ? r.transport : nil); field(&out, on(2) ? r.priorities.joined(separator: ",") : nil)
         field(&out, on(3) ? String(r.likelihood) : nil); field(&out, on(3) ? r.reasonNot : nil)
         field(&out, on(3) ? r.preferredHours.joined(separator: ",") : nil); field(&out, on(3) ? r.comment : nil)
         let finished = started + Int64(r.durationSeconds)
         field(&out, timestamp(started)); field(&out, timestamp(r.completed ? finished : started))
         last(&out, r.completed ? timestamp(finished) : nil)
+    }
+
+    static func cents(_ value: Int) -> String {
+        let fraction = value % 100
+        return "\(value / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     private static func field(_ out: inout [UInt8], _ value: String?) {
@@ -107,6 +131,10 @@ enum TSV {
 
     private static func append(_ out: inout [UInt8], _ value: String?) {
         guard let value else { out += [0x5C, 0x4E]; return }  // \N
+        if !value.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C }) {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x09: out += [0x5C, 0x74]

@@ -18,7 +18,8 @@ struct SyntheticResponses {
         var householdSize: Int
         var incomeBand: String
         var frequency: String
-        var spend: Decimal
+        /// Monthly grocery spend in centavos.
+        var spendCents: Int
         var currentStore: String
         var transport: String
         var priorities: [String]
@@ -56,7 +57,7 @@ struct SyntheticResponses {
         let householdSize = min(20, max(1, Int((familyAge ? 3.2 : 2.1) + normal() * 1.3 + 0.5)))
         // Spend: a base per household member, scaled by income, with log-normal noise.
         let spendValue = (180 + 170 * Double(householdSize)) * income.spendFactor * exp(normal() * 0.3)
-        let spend = Decimal(Int((min(spendValue, 50_000) * 100).rounded())) / 100
+        let spendCents = Int((min(spendValue, 50_000) * 100).rounded())
         let closeness = Double(3 - district.distance)
         let likelihood = min(10, max(0, Int((3.2 + 1.4 * closeness + normal() * 2.0).rounded())))
         var reason: String?
@@ -84,7 +85,7 @@ struct SyntheticResponses {
             districtOther: district.code == "other" ? Self.otherDistricts[Int(uniform() * Double(Self.otherDistricts.count))] : nil,
             householdSize: householdSize, incomeBand: income.code,
             frequency: pick([("daily", 0.08), ("several-weekly", 0.3), ("weekly", 0.35), ("biweekly", 0.14), ("monthly", 0.1), ("rarely", 0.03)]),
-            spend: spend, currentStore: Self.stores[Int(uniform() * Double(Self.stores.count))], transport: transport,
+            spendCents: spendCents, currentStore: Self.stores[Int(uniform() * Double(Self.stores.count))], transport: transport,
             priorities: priorities, likelihood: likelihood, reasonNot: reason, preferredHours: hours,
             comment: uniform() < 0.12 ? Self.comments[Int(uniform() * Double(Self.comments.count))] : nil,
             startedSecondsAgo: Int(uniform() * 60 * 86_400) + 3600,
@@ -121,5 +122,25 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension SyntheticResponses.Response {
+    /// The response as the app stores it, for counting it in the dashboard's totals.
+    func stored(survey: SurveyDefinition, startedAt: Date, completedAt: Date?) -> StoredResponse {
+        var answers: [String: AnswerValue] = [
+            "consent": .consent, "age_band": .choice(ageBand), "district": .choice(district), "household_size": .integer(householdSize),
+            "income_band": .choice(incomeBand), "supermarket_frequency": .choice(frequency),
+            "monthly_grocery_spend": .money(Decimal(sign: .plus, exponent: -2, significand: Decimal(spendCents))),
+            "current_store": .text(currentStore), "transport_mode": .choice(transport), "priorities": .choices(priorities),
+            "likelihood_new_store": .integer(likelihood),
+        ]
+        if let districtOther { answers["district_other"] = .text(districtOther) }
+        if let reasonNot { answers["reason_not"] = .choice(reasonNot) }
+        if !preferredHours.isEmpty { answers["preferred_hours"] = .choices(preferredHours) }
+        if let comment { answers["comment"] = .text(comment) }
+        return StoredResponse(
+            answers: answers, pagesSaved: UInt32((1 << survey.pages.count) - 1), surveyVersion: survey.version,
+            consentVersion: survey.consentVersion, consentedAt: startedAt, startedAt: startedAt, completedAt: completedAt)
     }
 }

@@ -11,7 +11,7 @@ struct PageRenderer: Sendable {
 
     init(directory: String, catalog: MessageCatalog) async throws {
         library = try await MustacheLibrary(directory: directory)
-        for name in ["layout", "home", "signup", "login", "survey-page", "thanks", "ended", "my-data", "delete-account", "error", "research"]
+        for name in ["layout", "home", "signup", "login", "survey-page", "thanks", "ended", "my-data", "delete-account", "error", "research", "crosstab", "viability", "research-exports", "admin-users", "admin-exports"]
         where library.getTemplate(named: name) == nil {
             throw ConfigurationError("Views/\(name).mustache is missing from \(directory)")
         }
@@ -34,6 +34,7 @@ struct PageRenderer: Sendable {
             "csrf": csrf,
             "signedIn": context.user != nil,
             "isResearcher": context.user.map { $0.role != .respondent } ?? false,
+            "isAdmin": context.user?.role == .admin,
             "languages": catalog.languages.map { code in
                 [
                     "code": code, "name": catalog.text("language.name", code), "current": code == language,

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import MariaDB
+
+/// The filters every research view applies: a date range (of completion), a district and an
+/// income band. Read from the query string; a value that is not valid is ignored and reported.
+struct ResearchFilters: Sendable, Equatable {
+    /// Inclusive days, `YYYY-MM-DD`.
+    var from: String?
+    var to: String?
+    var district: String?
+    var incomeBand: String?
+
+    init(from: String? = nil, to: String? = nil, district: String? = nil, incomeBand: String? = nil) {
+        self.from = from
+        self.to = to
+        self.district = district
+        self.incomeBand = incomeBand
+    }
+
+    /// The filters in `request`, and the names of the parameters that were refused.
+    static func parse(_ request: Request, survey: SurveyDefinition) -> (ResearchFilters, refused: [String]) {
+        let query = request.uri.queryParameters
+        var filters = ResearchFilters()
+        var refused: [String] = []
+        func value(_ name: String) -> String? {
+            guard let raw = query[Substring(name)].map(String.init)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        for (name, keyPath) in [("from", \ResearchFilters.from), ("to", \ResearchFilters.to)] {
+            guard let text = value(name) else { continue }
+            if isDay(text) { filters[keyPath: keyPath] = text } else { refused.append(name) }
+        }
+        for (name, keyPath) in [("district", \ResearchFilters.district), ("income_band", \ResearchFilters.incomeBand)] {
+            guard let code = value(name) else { continue }
+            if survey.question(name)?.options?.contains(where: { $0.code == code }) == true { filters[keyPath: keyPath] = code } else { refused.append(name) }
+        }
+        return (filters, refused)
+    }
+
+    static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2999).contains(y), (1...12).contains(m), (1...31).contains(d)
+        else { return false }
+        return true
+    }
+
+    var isEmpty: Bool { from == nil && to == nil && district == nil && incomeBand == nil }
+
+    /// As a query string (`from=…&district=…`), for links that keep the filters.
+    var queryString: String {
+        [("from", from), ("to", to), ("district", district), ("income_band", incomeBand)]
+            .compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" } }
+            .joined(separator: "&")
+    }
+
+    /// `AND …` conditions on `response_counts` (its `day` column).
+    var countsConditions: SQLQuery {
+        var sql: SQLQuery = ""
+        if let from { sql.append(" AND day >= \(from)") }
+        if let to { sql.append(" AND day <= \(to)") }
+        if let district { sql.append(" AND district = \(district)") }
+        if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
+        return sql
+    }
+
+    /// `AND …` conditions on `responses`, for completed responses (dates are completion dates).
+    var responseConditions: SQLQuery {
+        var sql: SQLQuery = ""
+        if let from { sql.append(" AND completed_at >= \(from)") }
+        if let to { sql.append(" AND completed_at < \(to) + INTERVAL 1 DAY") }
+        if let district { sql.append(" AND district = \(district)") }
+        if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
+        return sql
+    }
+
+    /// `AND …` conditions on `responses` by start date (for counting those started).
+    var startedConditions: SQLQuery {
+        var sql: SQLQuery = ""
+        if let from { sql.append(" AND started_at >= \(from)") }
+        if let to { sql.append(" AND started_at < \(to) + INTERVAL 1 DAY") }
+        if let district { sql.append(" AND district = \(district)") }
+        if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
+        return sql
+    }
+}

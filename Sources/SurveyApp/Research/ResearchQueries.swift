@@ -1,0 +1,71 @@
+import Foundation
+import MariaDB
+
+/// Every figure of the research pages, computed by SQL aggregates: totals from
+/// `response_counts` (a few thousand rows whatever the number of responses), cross-tabs and
+/// counts from indexed scans of `responses`. Nothing loads responses one by one.
+struct ResearchQueries: Sendable {
+    let database: MariaDBClient
+    let survey: SurveyDefinition
+
+    struct Summary: Sendable, Equatable {
+        var started: Int
+        var completed: Int
+        var completedToday: Int
+        var completionRate: Double? { started > 0 ? Double(completed) / Double(started) : nil }
+    }
+
+    /// Started (by start date) and completed (by completion date) responses under `filters`.
+    func summary(_ filters: ResearchFilters) async throws -> Summary {
+        let started = try await database.query(
+            "SELECT COUNT(*) AS n FROM responses WHERE started_at IS NOT NULL\(filters.startedConditions)")[0]
+        let completed = try await database.query("""
+            SELECT COALESCE(SUM(n), 0) AS n, COALESCE(SUM(IF(day = UTC_DATE(), n, 0)), 0) AS today
+            FROM response_counts WHERE question = \(ResponseCounts.durationQuestion)\(filters.countsConditions)
+            """)[0]
+        return Summary(started: try started.decode("n"), completed: try completed.decode("n"), completedToday: try completed.decode("today"))
+    }
+
+    /// One answer's total: how many gave it and, for numbers, the sum of the values and of their squares.
+    struct Tally: Sendable, Equatable {
+        var n: Int
+        var total: Decimal
+        var totalSquares: Decimal
+    }
+
+    /// Question code → answer → tally, for every counted question (and `_duration`, `_likely_spend`).
+    func tallies(_ filters: ResearchFilters) async throws -> [String: [String: Tally]] {
+        try await talliesByGroup(filters, groupedBy: nil)[""] ?? [:]
+    }
+
+    /// As `tallies`, split by `district` or `income_band` (group → question → answer → tally).
+    func talliesByGroup(_ filters: ResearchFilters, groupedBy dimension: String?) async throws -> [String: [String: [String: Tally]]] {
+        precondition(dimension == nil || dimension == "district" || dimension == "income_band")
+        let group = dimension.map { "`\($0)`" } ?? "''"
+        let rows = try await database.query(SQLQuery(unsafeSQL: "SELECT \(group) AS grp, question, answer, SUM(n) AS n, SUM(total) AS total, SUM(total_squares) AS squares FROM response_counts WHERE 1 = 1")
+            + filters.countsConditions + SQLQuery(unsafeSQL: " GROUP BY grp, question, answer"))
+        var result: [String: [String: [String: Tally]]] = [:]
+        for row in rows {
+            let tally = Tally(n: try row.decode("n"), total: try row.decode("total"), totalSquares: try row.decode("squares"))
+            guard tally.n > 0 else { continue }
+            result[try row.decode("grp"), default: [:]][try row.decode("question"), default: [:]][try row.decode("answer")] = tally
+        }
+        return result
+    }
+
+    /// Counts of completed responses by the answers to two single-choice questions.
+    func crossTab(rows rowQuestion: String, columns columnQuestion: String, _ filters: ResearchFilters) async throws -> [String: [String: Int]] {
+        let query = SQLQuery(unsafeSQL: "SELECT `\(rowQuestion)` AS r, `\(columnQuestion)` AS c, COUNT(*) AS n FROM responses WHERE completed_at IS NOT NULL AND `\(rowQuestion)` IS NOT NULL AND `\(columnQuestion)` IS NOT NULL")
+            + filters.responseConditions + SQLQuery(unsafeSQL: " GROUP BY r, c")
+        var table: [String: [String: Int]] = [:]
+        for row in try await database.query(query) {
+            table[try row.decode("r", as: String.self), default: [:]][try row.decode("c", as: String.self)] = try row.decode("n")
+        }
+        return table
+    }
+
+    /// Questions a cross-tab can use: one answer each, from a fixed list.
+    var crossTabQuestions: [SurveyDefinition.Question] {
+        survey.questions.filter { [.single, .income, .scale].contains($0.type) }
+    }
+}
