@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench bench-http services stop-services migrate clean
+.PHONY: help run test bench bench-http seed services stop-services migrate clean
 
 help:
 	@echo "make run    - start MariaDB, Redis and the app (release build) on http://127.0.0.1:8080"
 	@echo "make test   - run every test against throwaway MariaDB and Redis instances"
-	@echo "make bench  - print throughput figures beside reference tools (ARGS=\"--only mariadb|redis|http\")"
+	@echo "make bench  - print throughput figures beside reference tools (ARGS=\"--only mariadb|redis|hash|http|research\")"
+	@echo "make seed N=100000 - add N synthetic responses to the make-run database (demos)"
 	@echo "make bench-http URL=http://127.0.0.1:8080 - the HTTP figures (wrk) of an app already running"
 
 run:
@@ -21,6 +22,9 @@ bench:
 
 bench-http:
 	@scripts/bench-http.sh $(URL)
+
+seed:
+	@scripts/seed.sh $(N)
 
 services:
 	@scripts/services.sh start

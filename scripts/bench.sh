@@ -4,7 +4,8 @@
 # Then serves the app (release build, fresh database) on those servers and measures it over HTTP
 # with wrk (scripts/bench-http.sh), beside its own static route.
 #
-#   make bench ARGS="--only mariadb|redis|hash|http"   one group (default: all)
+#   make bench ARGS="--only mariadb|redis|hash|http|research"   one group (default: all)
+#   BENCH_RESEARCH_RESPONSES=200000 make bench ARGS="--only research"   fewer seeded responses
 #   make bench ARGS="--only http --http-duration 30s --http-connections 100 --http-threads 2"
 #   any other argument goes to the Bench binary (`--inserts 100000`, `--concurrency 32`, ...)
 #
@@ -32,10 +33,11 @@ while [ $# -gt 0 ]; do
         *) bench_args+=("$1"); shift ;;
     esac
 done
-run_swift_bench=1 run_http_bench=0
+run_swift_bench=1 run_http_bench=0 run_research_bench=0
 case "$only" in
-    all) run_http_bench=1 ;;
+    all) run_http_bench=1 run_research_bench=1 ;;
     http) run_swift_bench=0 run_http_bench=1 ;;
+    research) run_swift_bench=0 run_research_bench=1 ;;
 esac
 if [ "$run_swift_bench" = 0 ] && [ ${#bench_args[@]} -gt 0 ]; then
     echo "bench: ${bench_args[*]}: only the MariaDB and Redis benches take these" >&2
@@ -71,7 +73,7 @@ eval "$(scripts/services.sh env | sed 's/^/export BENCH_/')"
 # Build everything first: a compile error stops the bench before any figure, and no compiler
 # competes with a measurement.
 if [ "$run_swift_bench" = 1 ]; then swift build -c release --product Bench; fi
-if [ "$run_http_bench" = 1 ]; then swift build -c release --product SurveyApp; fi
+if [ "$run_http_bench" = 1 ] || [ "$run_research_bench" = 1 ]; then swift build -c release --product SurveyApp; fi
 bin=$(swift build -c release --show-bin-path)
 
 if [ "$run_swift_bench" = 1 ]; then
@@ -128,4 +130,8 @@ if [ "$run_http_bench" = 1 ]; then
     echo "app log (LOG_LEVEL=$APP_LOG_LEVEL): $lines lines, $loud warning/error lines, $server_errors 5xx responses"
     awk '$2 ~ /^(warning|error|critical)$/' "$APP_LOG" | head -n 5
     [ "$http_status" -eq 0 ] || exit "$http_status"
+fi
+
+if [ "$run_research_bench" = 1 ]; then
+    REDIS_PORT=$REDIS_PORT scripts/bench-research.sh "$bin"
 fi
