@@ -38,6 +38,7 @@ struct ExportController {
         let options = Self.options(request, language: context.language)
         let exporter = ResponseExport(survey: survey, options: options)
         let query = exporter.query(filters)
+        let columns = exporter.columns
         let database = self.database
         let audit = self.audit
         let logger = context.logger
@@ -55,7 +56,7 @@ struct ExportController {
                 csv.append(header: exporter.header)
                 try await database.stream(query, batchSize: 2000) { batch in
                     for row in batch {
-                        try exporter.append(row, to: &csv)
+                        try exporter.append(row, columns: columns, to: &csv)
                     }
                     rows += batch.count
                     if csv.byteCount >= 64 * 1024 {

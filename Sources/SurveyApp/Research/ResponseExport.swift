@@ -62,53 +62,86 @@ struct ResponseExport: Sendable {
     }
 
     func query(_ filters: ResearchFilters) -> SQLQuery {
-        SQLQuery(unsafeSQL: "SELECT \(selectColumns.map { "`\($0)`" }.joined(separator: ", ")) FROM responses WHERE completed_at IS NOT NULL")
+        // Money comes as the server prints a DECIMAL ("1234.56"): exact, and written as is.
+        let money = Set(exportedQuestions.filter { $0.type == .money }.map(\.code) + ["minimum_wage"])
+        let list = selectColumns.map { money.contains($0) ? "CAST(`\($0)` AS CHAR) AS `\($0)`" : "`\($0)`" }.joined(separator: ", ")
+        return SQLQuery(unsafeSQL: "SELECT \(list) FROM responses WHERE completed_at IS NOT NULL")
             + filters.responseConditions + SQLQuery(unsafeSQL: " ORDER BY id")
     }
 
-    /// Appends one response to `writer`, reading the row's columns by position (as `selectColumns`).
-    func append(_ row: MariaDBRow, to writer: inout CSVWriter) throws {
-        writer.append(.integer(try row.decode(column: 0, as: Int.self)))
-        writer.append(.integer(try row.decode(column: 1, as: Int.self)))
-        writer.append(try row.decode(column: 2, as: Int?.self).map { CSVCell.integer($0) } ?? .empty)
-        writer.append(try row.decode(column: 3, as: Date?.self).map { CSVCell.timestamp($0) } ?? .empty)
-        writer.append(try row.decode(column: 4, as: Date?.self).map { CSVCell.timestamp($0) } ?? .empty)
-        var index = 5
+    /// How each answer column is written, worked out once per export rather than once per row.
+    enum Column: Sendable {
+        /// A single choice; `labels` maps codes to the text written (nil: the code itself).
+        case choice(labels: [String: String]?)
+        case multiColumns(options: [String])
+        case multiPacked(labels: [String: String]?)
+        case integer
+        case money
+        case text
+    }
+
+    /// The answer columns in `selectColumns` order (after the fixed ones).
+    var columns: [Column] {
+        var columns: [Column] = []
         for question in exportedQuestions {
+            let labels = options.labels ? Dictionary(uniqueKeysWithValues: (question.options ?? []).map { ($0.code, $0.label[options.language]) }) : nil
             switch question.type {
-            case .single, .income:
-                writer.append(try row.decode(column: index, as: String?.self).map { .text(label(question, $0)) } ?? .empty)
-            case .multi:
-                let chosen = try row.decode(column: index, as: String?.self).map { $0.split(separator: ",").map(String.init) }
-                if options.multiSelect == .columns {
-                    // A completed response saw the question: nothing ticked is a 0 for every option.
-                    for option in question.options ?? [] {
-                        writer.append(.boolean(chosen?.contains(option.code) ?? false))
-                    }
-                } else {
-                    writer.append(chosen.map { .text($0.map { label(question, $0) }.joined(separator: ";")) } ?? .empty)
-                }
-            case .integer, .scale:
-                writer.append(try row.decode(column: index, as: Int?.self).map { CSVCell.integer($0) } ?? .empty)
-            case .money:
-                writer.append(try row.decode(column: index, as: Decimal?.self).map { CSVCell.money($0) } ?? .empty)
-            case .text, .longText:
-                writer.append(try row.decode(column: index, as: String?.self).map { CSVCell.text($0) } ?? .empty)
-            case .consent:
-                continue
+            case .single: columns.append(.choice(labels: labels))
+            case .income: columns += [.choice(labels: labels), .money]  // and the minimum wage in force
+            case .multi: columns.append(options.multiSelect == .columns ? .multiColumns(options: (question.options ?? []).map(\.code)) : .multiPacked(labels: labels))
+            case .integer, .scale: columns.append(.integer)
+            case .money: columns.append(.money)
+            case .text, .longText: columns.append(.text)
+            case .consent: continue
             }
-            index += 1
-            if question.type == .income {
-                writer.append(try row.decode(column: index, as: Decimal?.self).map { CSVCell.money($0) } ?? .empty)
-                index += 1
+        }
+        return columns
+    }
+
+    /// Appends one response to `writer`, reading the row's columns by position (as `selectColumns`).
+    /// Values are read straight from the row (no generic decoding): this runs a million times.
+    func append(_ row: MariaDBRow, columns: [Column], to writer: inout CSVWriter) throws {
+        let values = row.values
+        for index in 0..<5 {
+            switch values[index] {
+            case .int(let n): writer.append(.integer(Int(n)))
+            case .uint(let n): writer.append(.integer(Int(n)))
+            case .date(let date): writer.append(.timestamp(date))
+            default: writer.append(.empty)
+            }
+        }
+        for (offset, column) in columns.enumerated() {
+            let value = values[5 + offset]
+            switch (column, value) {
+            case (.multiColumns(let options), _):
+                // A completed response saw the question: nothing ticked is a 0 for every option.
+                let chosen: [Substring]
+                if case .string(let packed) = value { chosen = packed.split(separator: ",") } else { chosen = [] }
+                for option in options {
+                    writer.append(.boolean(chosen.contains { $0 == option }))
+                }
+                continue
+            case (_, .null):
+                writer.append(.empty)
+            case (.choice(let labels), .string(let code)):
+                writer.append(.text(labels?[code] ?? code))
+            case (.multiPacked(let labels), .string(let packed)):
+                writer.append(.text(packed.split(separator: ",").map { labels?[String($0)] ?? String($0) }.joined(separator: ";")))
+            case (.integer, .int(let n)):
+                writer.append(.integer(Int(n)))
+            case (.integer, .uint(let n)):
+                writer.append(.integer(Int(n)))
+            case (.money, .string(let digits)):
+                writer.append(.decimalText(digits))
+            case (.money, .decimal(let amount)):
+                writer.append(.money(amount))
+            case (.text, .string(let text)):
+                writer.append(.text(text))
+            default:
+                throw MariaDBError(kind: .decoding, message: "unexpected value for export column \(5 + offset)")
             }
         }
         writer.endRow()
-    }
-
-    private func label(_ question: SurveyDefinition.Question, _ code: String) -> String {
-        guard options.labels else { return code }
-        return question.options?.first { $0.code == code }?.label[options.language] ?? code
     }
 
     /// The codebook: every variable with its question and, for choices, each code and label.

@@ -101,6 +101,11 @@ struct CSVWriter {
         case .boolean(let value):
             beginField()
             buffer.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        case .decimalText(let text):
+            beginField()
+            for byte in text.utf8 {
+                buffer.append(byte == UInt8(ascii: ".") ? format.decimalSeparator : byte)
+            }
         case .empty:
             beginField()
         }
