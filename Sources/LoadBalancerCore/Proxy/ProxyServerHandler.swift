@@ -300,11 +300,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.responseStarted = true
         exchange.responseStatus = Int(head.status.code)
         exchange.upstreamKeepAlive = head.isKeepAlive
-        // A response that ends before the request has been read whole leaves the connection in an
-        // unknown place: it is closed after the response.
-        if !exchange.requestEnded
-            || !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method)
-        {
+        if !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method) {
             exchange.clientKeepAlive = false
         }
         let clientHead = ForwardingHeaders.clientResponse(
@@ -333,6 +329,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             connection.close()
         }
         self.log(exchange, status: exchange.responseStatus)
+        // A response that ended before the request did leaves the client connection mid-request:
+        // it is closed after the response.
+        if !exchange.requestEnded { exchange.clientKeepAlive = false }
         // The state changes before the end is written: writing it lets the pipelining handler hand
         // over the next request at once.
         if exchange.clientKeepAlive {

@@ -134,20 +134,29 @@ public final class LoadBalancer: Sendable {
                     guard let loop = loops[ObjectIdentifier(channel.eventLoop)]?.value else {
                         throw ChannelError.ioOnClosedChannel
                     }
-                    let proxy = ProxyServerHandler(loop: loop)
-                    let pipeline = channel.pipeline.syncOperations
-                    try pipeline.addHandler(RequestStartObserver(proxy: proxy))
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-                        withDecoderLimitConfiguration: limits
-                    )
-                    try pipeline.addHandler(ClientErrorHandler(metrics: metrics))
-                    try pipeline.addHandler(proxy)
+                    try Self.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop, limits: limits)
                 }
             }
+    }
+
+    /// The client connection's pipeline: start-of-request observer, HTTP/1.1 codec with
+    /// pipelining assistance, parse-error pages, then the proxy.
+    static func addClientHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations,
+        loop: LoopContext,
+        limits: NIOHTTPDecoderLimitConfiguration
+    ) throws {
+        let proxy = ProxyServerHandler(loop: loop)
+        try pipeline.addHandler(RequestStartObserver(proxy: proxy))
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+            withDecoderLimitConfiguration: limits
+        )
+        try pipeline.addHandler(ClientErrorHandler(metrics: loop.metrics))
+        try pipeline.addHandler(proxy)
     }
 
     // MARK: - Reconfiguration
