@@ -101,7 +101,17 @@ public enum ForwardingHeaders {
             if lower == "host" && host == nil { host = value }
             headers.add(name: name, value: value)
         }
-        if chunked { headers.add(name: "transfer-encoding", value: "chunked") }
+        if chunked {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        } else if !head.headers.contains(name: "content-length") {
+            switch head.method {
+            case .POST, .PUT, .PATCH:
+                // No framing means no body; say so, or the encoder would frame it as chunked.
+                headers.add(name: "content-length", value: "0")
+            default:
+                break
+            }
+        }
         forwardedFor.append(Substring(client.address))
         headers.add(name: "x-forwarded-for", value: forwardedFor.joined(separator: ", "))
         headers.add(name: "x-forwarded-proto", value: forwardedProto ?? client.proto)
