@@ -19,44 +19,18 @@ public enum ForwardingHeaders {
         }
     }
 
-    /// Headers that describe one connection, never forwarded (RFC 9110 §7.6.1, plus the old
-    /// `Proxy-Connection` and `Keep-Alive`).
-    static func isHopByHop(_ lowercasedName: String) -> Bool {
-        switch lowercasedName {
-        case "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-            "proxy-authenticate", "proxy-authorization":
-            return true
-        default:
-            return false
-        }
-    }
-
-    static func isForwarding(_ lowercasedName: String) -> Bool {
-        switch lowercasedName {
-        case "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip":
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// Names listed in `Connection` (they are hop-by-hop too), lowercased. Framing and `Host` are
-    /// never removed this way, so a client cannot strip them.
-    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
+    /// Names listed in a `Connection` value (they are hop-by-hop too), lowercased. Framing and
+    /// `Host` are never removed this way, so a client cannot strip them.
+    static func connectionTokens(_ value: String) -> [String] {
         var tokens: [String] = []
-        for value in headers[canonicalForm: "connection"] {
-            let token = value.lowercased()
+        for part in value.split(separator: ",") {
+            let token = part.trimmingSpaces.lowercased()
             switch token {
-            case "close", "keep-alive", "host", "content-length": continue
-            default: tokens.append(String(token))
+            case "close", "keep-alive", "host", "content-length", "": continue
+            default: tokens.append(token)
             }
         }
         return tokens
-    }
-
-    /// Whether the message body is chunked (the last transfer coding).
-    static func isChunked(_ headers: HTTPHeaders) -> Bool {
-        headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
     }
 
     /// An acceptable incoming `X-Request-ID`: 1 to 128 visible ASCII characters.
@@ -72,38 +46,50 @@ public enum ForwardingHeaders {
         client: Client,
         requestID: inout String
     ) -> HTTPRequestHead {
-        let tokens = Self.connectionTokens(head.headers)
-        let chunked = Self.isChunked(head.headers)
+        var tokens: [String] = []
+        var chunked = false
+        var hasContentLength = false
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 4)
-        var forwardedFor: [Substring] = []
+        var forwardedFor: String?
         var forwardedProto: String?
         var forwardedHost: String?
         var host: String?
         var incomingID: String?
         for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if Self.isHopByHop(lower) || lower == "expect" || tokens.contains(lower) { continue }
-            if Self.isForwarding(lower) {
-                guard client.isTrustedProxy else { continue }
-                switch lower {
-                case "x-forwarded-for": forwardedFor.append(contentsOf: value.split(separator: ",").map { $0.trimmingSpaces })
-                case "x-forwarded-proto": forwardedProto = value
-                case "x-forwarded-host": forwardedHost = value
-                default: headers.add(name: name, value: value)
-                }
+            switch HeaderName(name) {
+            case .ordinary:
+                headers.add(name: name, value: value)
+            case .connection:
+                tokens.append(contentsOf: Self.connectionTokens(value))
+            case .transferEncoding:
+                chunked = value.lowercased().hasSuffix("chunked")
+            case .hopByHop, .expect:
                 continue
-            }
-            if lower == "x-request-id" {
+            case .contentLength:
+                hasContentLength = true
+                headers.add(name: name, value: value)
+            case .host:
+                if host == nil { host = value }
+                headers.add(name: name, value: value)
+            case .requestID:
                 if incomingID == nil && Self.isValidRequestID(value) { incomingID = value }
-                continue
+            case .forwardedFor:
+                guard client.isTrustedProxy else { continue }
+                forwardedFor = forwardedFor.map { "\($0), \(value)" } ?? value
+            case .forwardedProto:
+                if client.isTrustedProxy { forwardedProto = value }
+            case .forwardedHost:
+                if client.isTrustedProxy { forwardedHost = value }
+            case .otherForwarding:
+                if client.isTrustedProxy { headers.add(name: name, value: value) }
             }
-            if lower == "host" && host == nil { host = value }
-            headers.add(name: name, value: value)
         }
+        // Headers named in Connection may come before it: removed once all are known.
+        for token in tokens { headers.remove(name: token) }
         if chunked {
             headers.add(name: "transfer-encoding", value: "chunked")
-        } else if !head.headers.contains(name: "content-length") {
+        } else if !hasContentLength {
             switch head.method {
             case .POST, .PUT, .PATCH:
                 // No framing means no body; say so, or the encoder would frame it as chunked.
@@ -112,8 +98,7 @@ public enum ForwardingHeaders {
                 break
             }
         }
-        forwardedFor.append(Substring(client.address))
-        headers.add(name: "x-forwarded-for", value: forwardedFor.joined(separator: ", "))
+        headers.add(name: "x-forwarded-for", value: forwardedFor.map { "\($0), \(client.address)" } ?? client.address)
         headers.add(name: "x-forwarded-proto", value: forwardedProto ?? client.proto)
         if let forwardedHost = forwardedHost ?? host { headers.add(name: "x-forwarded-host", value: forwardedHost) }
         if let incomingID { requestID = incomingID }
@@ -123,22 +108,45 @@ public enum ForwardingHeaders {
 
     /// The response head sent to the client: hop-by-hop headers removed (the encoder re-frames the
     /// body for the client's version), `Connection` stated when the default does not hold, and the
-    /// request id added when the backend did not echo it.
+    /// request id added when the backend did not echo it. The backend's headers are kept as they
+    /// are when nothing has to go, which is the usual case.
     public static func clientResponse(
         _ head: HTTPResponseHead,
         version: HTTPVersion,
         keepAlive: Bool,
         requestID: String
     ) -> HTTPResponseHead {
-        let tokens = Self.connectionTokens(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 2)
+        var tokens: [String] = []
+        var mustRemove = false
         var hasRequestID = false
         for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if Self.isHopByHop(lower) || tokens.contains(lower) { continue }
-            if lower == "x-request-id" { hasRequestID = true }
-            headers.add(name: name, value: value)
+            switch HeaderName(name) {
+            case .connection:
+                mustRemove = true
+                tokens.append(contentsOf: Self.connectionTokens(value))
+            case .hopByHop, .transferEncoding:
+                mustRemove = true
+            case .requestID:
+                hasRequestID = true
+            default:
+                break
+            }
+        }
+        var headers: HTTPHeaders
+        if mustRemove {
+            headers = HTTPHeaders()
+            headers.reserveCapacity(head.headers.count + 2)
+            for (name, value) in head.headers {
+                switch HeaderName(name) {
+                case .connection, .hopByHop, .transferEncoding:
+                    continue
+                default:
+                    if !tokens.isEmpty && tokens.contains(where: { HeaderName.equals(name, lowercased: $0) }) { continue }
+                    headers.add(name: name, value: value)
+                }
+            }
+        } else {
+            headers = head.headers
         }
         if !hasRequestID { headers.add(name: "x-request-id", value: requestID) }
         if version.major == 1 && version.minor == 0 {

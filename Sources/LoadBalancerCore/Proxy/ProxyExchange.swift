@@ -30,7 +30,7 @@ final class ProxyExchange {
     var wroteToUpstream = false
 
     /// Body parts received but not yet written to the current backend.
-    var pending = CircularBuffer<ByteBuffer>()
+    var pending: [ByteBuffer] = []
     /// Body parts already written, kept for a retry while an idempotent request's body is small;
     /// nil once it cannot be replayed.
     var replay: [ByteBuffer]?
@@ -87,10 +87,7 @@ final class ProxyExchange {
     /// Puts every part written to the failed backend back in front of the pending ones.
     func rewindForRetry() {
         if let replay = self.replay, !replay.isEmpty {
-            var parts = CircularBuffer<ByteBuffer>(initialCapacity: replay.count + self.pending.count)
-            parts.append(contentsOf: replay)
-            parts.append(contentsOf: self.pending)
-            self.pending = parts
+            self.pending = replay + self.pending
             self.replay = []
             self.replayBytes = 0
         }

@@ -241,9 +241,12 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         connection.lease(to: self)
         connection.write(.head(exchange.upstreamHead))
         exchange.wroteToUpstream = true
-        while let part = exchange.pending.popFirst() {
-            connection.write(.body(.byteBuffer(part)))
-            exchange.remember(part, limit: self.configuration.retry.replayBufferBytes)
+        if !exchange.pending.isEmpty {
+            for part in exchange.pending {
+                connection.write(.body(.byteBuffer(part)))
+                exchange.remember(part, limit: self.configuration.retry.replayBufferBytes)
+            }
+            exchange.pending = []
         }
         if exchange.requestEnded {
             connection.write(.end(nil))
@@ -576,8 +579,26 @@ extension ProxyServerHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Parse errors were answered by ClientErrorHandler; the decoder closes the connection.
-        if !(error is HTTPParserError) {
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // A request the decoder could not parse: 431 when its headers are over the limit, 400
+        // otherwise, unless a response is under way. The decoder closes the connection after this.
+        if case .proxying(let exchange) = self.state {
+            self.abandonUpstream(exchange, outcome: .aborted)
+            self.state = .closing
+            context.close(promise: nil)
+            return
+        }
+        guard case .idle = self.state else { return }
+        self.state = .closing
+        let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        self.loop.metrics.recordLocalResponse(Int(status.code))
+        let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -31,7 +31,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private weak var pool: UpstreamPool?
     private var context: ChannelHandlerContext?
     private var state = State.connecting
-    private weak var delegate: (any UpstreamConnectionDelegate)?
+    /// Strong while leased; every way out of a lease clears it, which breaks the cycle.
+    private var delegate: (any UpstreamConnectionDelegate)?
     private var readsPaused = false
     private var readPending = false
     private var countedOpen = false
@@ -65,7 +66,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func endLease() {
         self.delegate = nil
         self.readsPaused = false
-        if case .leased = self.state { self.state = .idle }
+        if case .closed = self.state {} else { self.state = .idle }
         self.idleSince = .now()
         if self.readPending, let context {
             self.readPending = false

@@ -140,7 +140,7 @@ public final class LoadBalancer: Sendable {
     }
 
     /// The client connection's pipeline: start-of-request observer, HTTP/1.1 codec with
-    /// pipelining assistance, parse-error pages, then the proxy.
+    /// pipelining assistance, then the proxy (which also answers parse errors).
     static func addClientHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations,
         loop: LoopContext,
@@ -155,7 +155,6 @@ public final class LoadBalancer: Sendable {
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: limits
         )
-        try pipeline.addHandler(ClientErrorHandler(metrics: loop.metrics))
         try pipeline.addHandler(proxy)
     }
 

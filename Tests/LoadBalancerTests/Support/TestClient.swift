@@ -209,6 +209,6 @@ private final class RawCollector: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
-        self.bytes.withLockedValue { $0.writeBuffer(&buffer) }
+        self.bytes.withLockedValue { _ = $0.writeBuffer(&buffer) }
     }
 }
