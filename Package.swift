@@ -83,13 +83,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The balancer depends on SwiftNIO only, never on the app.
-        .executableTarget(
-            name: "LoadBalancer",
+        // The balancer depends on SwiftNIO only, never on the app. Its logic lives in a library so
+        // that tests can import it; the executable is a thin main.
+        .target(
+            name: "LoadBalancerCore",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "LoadBalancer",
+            dependencies: [
+                "LoadBalancerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -117,6 +128,18 @@ let package = Package(
                 "Redis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LoadBalancerTests",
+            dependencies: [
+                "LoadBalancerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,8 +1,21 @@
-// The SwiftNIO load balancer is not built yet: it arrives with its own issue. Until then this
-// executable says so and fails, rather than pretending to balance anything.
+// The SwiftNIO load balancer in front of the app replicas. Configuration comes from LB_*
+// environment variables and the backends file (see the README); the logic is in LoadBalancerCore.
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import LoadBalancerCore
 
-print("LoadBalancer is not implemented yet; serve the app directly (make run) for now.")
-exit(1)
+let balancer: LoadBalancer
+do {
+    let configuration = try LoadBalancerConfiguration(environment: LoadBalancerConfiguration.processEnvironment())
+    balancer = try LoadBalancer(configuration: configuration)
+    try await balancer.start()
+} catch {
+    EventLog.warning("cannot start: \(error)")
+    exit(2)
+}
+await balancer.runUntilSignalled()

@@ -1,0 +1,52 @@
+import NIOCore
+import NIOHTTP1
+
+/// The balancer's own small HTML pages, for the errors it answers itself. They never include an
+/// error's text: that goes to the log, not to the client.
+enum ErrorPage {
+    static func body(for status: HTTPResponseStatus) -> String {
+        let (title, message): (String, String)
+        switch status.code {
+        case 400: (title, message) = ("Bad request", "The request could not be understood.")
+        case 408: (title, message) = ("Request timeout", "The request took too long to arrive.")
+        case 413: (title, message) = ("Request too large", "The request body is larger than this server accepts.")
+        case 431: (title, message) = ("Request headers too large", "The request headers are larger than this server accepts.")
+        case 502: (title, message) = ("Bad gateway", "The service could not answer this request. Please try again in a moment.")
+        case 503: (title, message) = ("Service unavailable", "The service is temporarily unavailable. Please try again in a moment.")
+        case 504: (title, message) = ("Gateway timeout", "The service took too long to answer. Please try again in a moment.")
+        default: (title, message) = (status.reasonPhrase, "")
+        }
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(title)</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1"></head>
+            <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem">
+            <h1>\(title)</h1><p>\(message)</p></body></html>
+
+            """
+    }
+
+    /// Head and body of the page for `status`.
+    static func response(
+        _ status: HTTPResponseStatus,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        requestID: String?,
+        retryAfter: Int? = nil,
+        allocator: ByteBufferAllocator
+    ) -> (HTTPResponseHead, ByteBuffer) {
+        let body = allocator.buffer(string: Self.body(for: status))
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/html; charset=utf-8")
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        headers.add(name: "cache-control", value: "no-store")
+        if let retryAfter { headers.add(name: "retry-after", value: String(retryAfter)) }
+        if let requestID { headers.add(name: "x-request-id", value: requestID) }
+        if version.major == 1 && version.minor == 0 {
+            if keepAlive { headers.add(name: "connection", value: "keep-alive") }
+        } else if !keepAlive {
+            headers.add(name: "connection", value: "close")
+        }
+        return (HTTPResponseHead(version: version, status: status, headers: headers), body)
+    }
+}

@@ -1,0 +1,86 @@
+import LoadBalancerCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+
+/// The balancer's own pages, against real sockets.
+@Suite struct ErrorPageLiveTests {
+    @Test func aChunkedBodyOverTheLimitGets413() async throws {
+        let upstreams = try await startUpstreams(1)
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.POST, "/upload", body: [ByteBuffer(repeating: 1, count: 2000)])
+            #expect(response.status == 413)
+            #expect(response.text.contains("Request too large"))
+            #expect(response.headers["connection"] == ["close"])
+            await connection.close()
+            // The backend never saw a complete request.
+            #expect(upstreams[0].requestCount == 0)
+        }
+    }
+
+    @Test func headersOverTheLimitGet431() async throws {
+        let upstreams = try await startUpstreams(1)
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams) { _, port in
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.GET, "/", headers: [("X-Big", String(repeating: "b", count: 20_000))])
+            #expect(response.status == 431)
+            await connection.close()
+            #expect(upstreams[0].requestCount == 0)
+        }
+    }
+
+    @Test func unreachableBackendsGet502() async throws {
+        let ports = [try await closedPort(), try await closedPort()]
+        try await withBalancer([], configure: { configuration in
+            configuration.backends = ports.map { BackendSpec(host: "127.0.0.1", port: $0) }
+        }) { balancer, port in
+            let connection = try await TestConnection.connect(port: port)
+            for _ in 0..<3 {
+                let response = try await connection.request(.GET, "/")
+                #expect(response.status == 502)
+                #expect(response.text.contains("Bad gateway"))
+            }
+            await connection.close()
+            #expect(balancer.registry.snapshot().allSatisfy { $0.stats.connectFailures >= 1 })
+        }
+    }
+
+    @Test func allBackendsDownGet503WithRetryAfter() async throws {
+        let upstreams = try await startUpstreams(2, behaviour: .status(503))
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams, configure: { configuration in
+            configuration.health.path = "/readyz"
+            configuration.health.interval = .milliseconds(100)
+        }) { balancer, port in
+            #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.GET, "/")
+            #expect(response.status == 503)
+            #expect(response.headers["retry-after"] == ["5"])
+            #expect(response.text.contains("temporarily unavailable"))
+            #expect(upstreams.allSatisfy { $0.proxiedCount == 0 })
+            // A backend whose checks pass again comes back (rise = 2).
+            upstreams[0].behaviour = .normal
+            #expect(await eventually { balancer.snapshot(upstreams[0].address)?.up == true })
+            #expect(try await connection.request(.GET, "/").status == 200)
+            await connection.close()
+        }
+    }
+
+    @Test func aBackendThatDoesNotAnswerGets504() async throws {
+        let upstreams = try await startUpstreams(1, behaviour: .hang)
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams, configure: { $0.upstream.responseTimeout = .milliseconds(300) }) { balancer, port in
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.GET, "/")
+            #expect(response.status == 504)
+            #expect(response.text.contains("Gateway timeout"))
+            await connection.close()
+            #expect(balancer.snapshot(upstreams[0].address)?.stats.timeouts == 1)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import LoadBalancerCore
+
+/// The client pipeline on an `EmbeddedChannel`: the answers the balancer gives without a backend.
+@Suite struct ProxyHandlerTests {
+    private func makeChannel(
+        backends: [BackendSpec] = [],
+        configure: (inout LoadBalancerConfiguration) -> Void = { _ in }
+    ) throws -> (EmbeddedChannel, BackendRegistry) {
+        var configuration = LoadBalancerConfiguration()
+        configure(&configuration)
+        let registry = BackendRegistry(algorithm: .roundRobin, health: .init())
+        registry.update(try backends.map { ($0, try SocketAddress(ipAddress: $0.host, port: $0.port)) })
+        let channel = EmbeddedChannel()
+        let loop = LoopContext(
+            eventLoop: channel.embeddedEventLoop,
+            configuration: configuration,
+            registry: registry,
+            metrics: ServerMetrics(),
+            accessLogSink: nil
+        )
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.client.maxHeaderBytes
+        limits.maxHeaderFieldSize = configuration.client.maxHeaderBytes
+        try LoadBalancer.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop, limits: limits)
+        try channel.connect(to: SocketAddress(ipAddress: "192.0.2.9", port: 40000)).wait()
+        return (channel, registry)
+    }
+
+    private func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            text += String(buffer: buffer)
+        }
+        return text
+    }
+
+    @Test func noBackendUpGets503WithRetryAfterAndKeepsTheConnection() throws {
+        let (channel, registry) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])
+        _ = registry.setDrained("127.0.0.1:1", true)
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        let response = try self.written(channel)
+        #expect(response.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+        #expect(response.lowercased().contains("retry-after: 5\r\n"))
+        #expect(response.contains("<h1>Service unavailable</h1>"))
+        #expect(!response.lowercased().contains("connection: close"))
+        #expect(channel.isActive)
+        // The same connection takes the next request.
+        try channel.writeInbound(ByteBuffer(string: "GET /again HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(try self.written(channel).hasPrefix("HTTP/1.1 503"))
+        _ = try? channel.finish()
+    }
+
+    @Test func aDeclaredBodyOverTheLimitGets413AndTheConnectionCloses() throws {
+        let (channel, _) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)]) {
+            $0.client.maxBodyBytes = 1000
+        }
+        try channel.writeInbound(ByteBuffer(string: "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n"))
+        channel.embeddedEventLoop.run()
+        let response = try self.written(channel)
+        #expect(response.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
+        #expect(response.lowercased().contains("connection: close"))
+        #expect(!channel.isActive)
+    }
+
+    @Test func headersOverTheLimitGet431() throws {
+        let (channel, _) = try self.makeChannel { $0.client.maxHeaderBytes = 2048 }
+        let big = String(repeating: "a", count: 4096)
+        _ = try? channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n"))
+        let response = try self.written(channel)
+        #expect(response.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+        #expect(response.lowercased().contains("connection: close"))
+    }
+
+    @Test func garbageGets400() throws {
+        let (channel, _) = try self.makeChannel()
+        _ = try? channel.writeInbound(ByteBuffer(string: "NOT HTTP AT ALL\r\n\r\n"))
+        #expect(try self.written(channel).hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+    }
+
+    @Test func expectContinueIsAnsweredByTheBalancer() throws {
+        let (channel, registry) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])
+        _ = registry.setDrained("127.0.0.1:1", true)
+        try channel.writeInbound(
+            ByteBuffer(string: "PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        )
+        let response = try self.written(channel)
+        #expect(response.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503"))
+        _ = try? channel.finish()
+    }
+}

@@ -1,0 +1,62 @@
+import LoadBalancerCore
+import NIOCore
+import NIOPosix
+
+/// A balancer in this process on 127.0.0.1 port 0 (admin too), in front of the given upstreams,
+/// with what tests rarely want turned off: access log, active checks, file polling.
+func withBalancer<T: Sendable>(
+    _ upstreams: [TestUpstream],
+    threads: Int = 2,
+    configure: (inout LoadBalancerConfiguration) -> Void = { _ in },
+    _ body: (LoadBalancer, Int) async throws -> T
+) async throws -> T {
+    var configuration = LoadBalancerConfiguration()
+    configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+    configuration.adminListen = ListenAddress(host: "127.0.0.1", port: 0)
+    configuration.threads = threads
+    configuration.accessLog = .off
+    configuration.health.path = nil
+    configuration.reloadInterval = nil
+    configuration.shutdownTimeout = .seconds(5)
+    configuration.backends = upstreams.map { BackendSpec(host: "127.0.0.1", port: $0.port) }
+    configure(&configuration)
+    let balancer = try LoadBalancer(configuration: configuration)
+    try await balancer.start()
+    do {
+        let result = try await body(balancer, balancer.localAddress!.port!)
+        await balancer.shutdown()
+        return result
+    } catch {
+        await balancer.shutdown()
+        throw error
+    }
+}
+
+/// Starts `count` upstreams named a, b, c, …
+func startUpstreams(_ count: Int, behaviour: TestUpstream.Behaviour = .normal) async throws -> [TestUpstream] {
+    var upstreams: [TestUpstream] = []
+    for index in 0..<count {
+        let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(index)))
+        upstreams.append(try await TestUpstream.start(name: name, group: MultiThreadedEventLoopGroup.singleton, behaviour: behaviour))
+    }
+    return upstreams
+}
+
+func stopAll(_ upstreams: [TestUpstream]) async {
+    for upstream in upstreams { await upstream.kill() }
+}
+
+/// A port on which nothing listens (bound, then closed).
+func closedPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress!.port!
+    try await channel.close()
+    return port
+}
+
+extension LoadBalancer {
+    func snapshot(_ address: String) -> BackendRegistry.Snapshot? {
+        self.registry.snapshot().first { $0.address == address }
+    }
+}
