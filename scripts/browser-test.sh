@@ -3,12 +3,14 @@
 #
 #   scripts/browser-test.sh /path/to/SurveyApp
 #
-# Serves the given (already built) app binary on a free loopback port against the MariaDB and
-# Redis that scripts/test.sh started (TEST_DATABASE_URL, TEST_REDIS_URL, TEST_DATABASE_CA), with a
-# database of its own recreated empty each run, waits for /readyz, runs scripts/browser-check.py
-# (headless Chromium) and always stops the app again. Screenshots go to .local/screenshots/, the
-# app's log to .local/browser-check/app.log. Settings: BROWSER_CHECK_PORT (default: a free port),
-# BROWSER_CHECK_DB (survey_browser), BROWSER_CHECK_REDIS_DB (1; flushed first), SCREENSHOTS_DIR.
+# Serves the given (already built) app binary as two replicas on free loopback ports against the
+# MariaDB and Redis that scripts/test.sh started (TEST_DATABASE_URL, TEST_REDIS_URL,
+# TEST_DATABASE_CA), with a database of its own recreated empty each run; puts the Swift balancer
+# (the LoadBalancer binary beside the app) and real nginx (nginx/nginx.conf, checked with
+# `nginx -t`, its ports swapped) in front of them; runs scripts/browser-check.py (headless
+# Chromium) once through each, and always stops everything. Screenshots go to
+# .local/screenshots/{balancer,nginx}/, logs to .local/browser-check/. Settings: BROWSER_CHECK_DB
+# (survey_browser), BROWSER_CHECK_REDIS_DB (1; flushed first), SCREENSHOTS_DIR.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -47,45 +49,83 @@ MYSQL_PWD=$db_password mariadb --no-defaults --protocol=tcp -h "$db_host" -P "$d
 redis_url=${BASH_REMATCH[1]}/$redis_db
 redis-cli -h "${BASH_REMATCH[3]}" -p "${BASH_REMATCH[4]}" -n "$redis_db" flushdb >/dev/null || die "could not empty Redis database $redis_db"
 
-port=${BROWSER_CHECK_PORT:-$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-base=http://127.0.0.1:$port
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+balancer=$(dirname "$app")/LoadBalancer
+[ -x "$balancer" ] || die "no LoadBalancer beside $app (swift build --build-tests builds it)"
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/services.sh packages test)"
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
-app_pid=
-stop_app() {
-    [ -n "$app_pid" ] || return 0
-    kill -TERM "$app_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$app_pid" 2>/dev/null || true
-    wait "$app_pid" 2>/dev/null || true
-    app_pid=
+# Two app replicas, the Swift balancer and nginx in front of them: the journey runs once through
+# each, as in production.
+replica_ports=("$(free_port)" "$(free_port)")
+balancer_port=$(free_port)
+nginx_port=$(free_port)
+
+pids=()
+stop_all() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    pids=()
 }
-trap stop_app EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-log "serving $app on $base (database $db, log in $work/app.log)"
 app_env=(
     "DATABASE_URL=mariadb://$db_user:$db_password@$db_host:$db_port/$db$db_options" "REDIS_URL=$redis_url"
-    "RESOURCES_DIR=$ROOT" HTTP_HOST=127.0.0.1 "HTTP_PORT=$port" "LOG_LEVEL=${BROWSER_CHECK_LOG_LEVEL:-warning}"
+    "RESOURCES_DIR=$ROOT" HTTP_HOST=127.0.0.1 "LOG_LEVEL=${BROWSER_CHECK_LOG_LEVEL:-warning}"
     PASSWORD_SCRYPT_LOG_N=14 MIGRATE_ON_START=true
 )
 [ -n "${TEST_DATABASE_CA:-}" ] && app_env+=("DATABASE_CA=$TEST_DATABASE_CA")
-env "${app_env[@]}" "$app" serve > "$work/app.log" 2>&1 &
-app_pid=$!
-
-ready() { "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/readyz", timeout=2)' "$base" 2>/dev/null; }
-deadline=$((SECONDS + 60))
-until ready; do
-    if ! kill -0 "$app_pid" 2>/dev/null; then
-        tail -n 30 "$work/app.log" >&2; app_pid=; die "the app exited before it was ready"
-    fi
-    [ $SECONDS -lt $deadline ] || { tail -n 30 "$work/app.log" >&2; die "$base/readyz did not answer 200 within 60 s"; }
-    sleep 0.2
+for port in "${replica_ports[@]}"; do
+    log "serving $app on 127.0.0.1:$port (database $db, log in $work/app-$port.log)"
+    env "${app_env[@]}" "HTTP_PORT=$port" "$app" serve > "$work/app-$port.log" 2>&1 &
+    pids+=($!)
 done
 
-status=0
-timeout 300 "$PYTHON" scripts/browser-check.py "$base" "$shots" || status=$?
-if [ "$status" -ne 0 ]; then
-    [ "$status" -eq 124 ] && log "the browser check took over 300 s and was stopped"
-    log "the app's last log lines:"; tail -n 20 "$work/app.log" >&2 || true
-    die "the browser check failed (screenshots in $shots)"
-fi
+ready() { "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/readyz", timeout=2)' "$1" 2>/dev/null; }
+wait_ready() {
+    local url=$1 deadline=$((SECONDS + 60))
+    until ready "$url"; do
+        [ $SECONDS -lt $deadline ] || { tail -n 30 "$work"/*.log >&2; die "$url/readyz did not answer 200 within 60 s"; }
+        sleep 0.2
+    done
+}
+for port in "${replica_ports[@]}"; do wait_ready "http://127.0.0.1:$port"; done
+
+backends="127.0.0.1:${replica_ports[0]},127.0.0.1:${replica_ports[1]}"
+log "the Swift balancer on 127.0.0.1:$balancer_port"
+LB_LISTEN="127.0.0.1:$balancer_port" LB_ADMIN_LISTEN=off LB_BACKENDS="$backends" LB_ACCESS_LOG="$work/balancer-access.log" \
+    "$balancer" > "$work/balancer.log" 2>&1 &
+pids+=($!)
+
+# nginx with the shipped configuration, checked by `nginx -t`, its ports swapped for free ones.
+prefix=$work/nginx
+mkdir -p "$prefix/logs"
+"$nginx_bin" -t -q -p "$prefix/" -c "$ROOT/nginx/nginx.conf" || die "nginx -t refuses nginx/nginx.conf"
+sed -e "s/^\(\s*\)server 127.0.0.1:8101 /\1server 127.0.0.1:${replica_ports[0]} /" \
+    -e "s/^\(\s*\)server 127.0.0.1:8102 /\1server 127.0.0.1:${replica_ports[1]} /" \
+    -e "s/listen 127.0.0.1:8080/listen 127.0.0.1:$nginx_port/" -e "s/^worker_processes auto;/worker_processes 1;/" \
+    "$ROOT/nginx/nginx.conf" > "$prefix/nginx.conf"
+grep -q "127.0.0.1:${replica_ports[1]}" "$prefix/nginx.conf" || die "could not point nginx at the test replicas"
+log "nginx on 127.0.0.1:$nginx_port"
+"$nginx_bin" -p "$prefix/" -c "$prefix/nginx.conf" > "$work/nginx.log" 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$balancer_port"
+wait_ready "http://127.0.0.1:$nginx_port"
+
+for front in "balancer $balancer_port" "nginx $nginx_port"; do
+    read -r name port <<< "$front"
+    base=http://127.0.0.1:$port
+    log "the respondent journey through $name ($base)"
+    status=0
+    timeout 300 "$PYTHON" scripts/browser-check.py "$base" "$shots/$name" || status=$?
+    if [ "$status" -ne 0 ]; then
+        [ "$status" -eq 124 ] && log "the browser check took over 300 s and was stopped"
+        log "the last log lines:"; tail -n 20 "$work"/*.log >&2 || true
+        die "the browser check through $name failed (screenshots in $shots/$name)"
+    fi
+done

@@ -41,7 +41,8 @@ packages_for() {
         # for the balancer's benchmark); a fresh CI machine installs them all.
         # test: headless Chromium driven by Selenium for scripts/browser-check.py, and the fonts
         # its screenshots are drawn with (Arial and Helvetica map to Liberation Sans).
-        test) echo "$base chromium chromium-driver python3-selenium fonts-liberation" ;;
+        # nginx: the end-to-end journey also runs through it (scripts/browser-test.sh).
+        test) echo "$base chromium chromium-driver python3-selenium fonts-liberation nginx" ;;
         # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh).
         bench) echo "$base wrk curl" ;;
         *) die "unknown package set '$1' (base, test or bench)" ;;
