@@ -16,22 +16,12 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard responses > 0, batch > 0 else { throw ValidationError("--responses and --batch must be positive") }
-        var configuration = try AppConfiguration(reader: common.reader())
-        configuration.database.allowLocalInfile = true
-        var logger = makeLogger(level: configuration.logLevel)
-        logger.logLevel = max(logger.logLevel, .warning)
-        let database = MariaDBClientFactory.make(configuration, logger: logger)
-        do {
-            try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
+        try await common.withMigratedDatabase(allowLocalInfile: true) { database, configuration, _ in
             let survey = try SurveyDefinition.load(path: configuration.resources.survey)
             let report = try await Seeder(database: database, survey: survey, seed: seed, batchSize: batch).run(responses: responses, progress: Progress())
             let seconds = report.loadSeconds + report.countsSeconds
             print(String(format: "Seeded %d responses in %.1f s: %.0f responses/s (totals written in %.1f s).",
                          report.responses, seconds, Double(report.responses) / seconds, report.countsSeconds))
-            await database.shutdown()
-        } catch {
-            await database.shutdown()
-            throw error
         }
     }
 }
@@ -70,19 +60,10 @@ struct RebuildCountsCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let configuration = try AppConfiguration(reader: common.reader())
-        var logger = makeLogger(level: configuration.logLevel)
-        logger.logLevel = max(logger.logLevel, .warning)
-        let database = MariaDBClientFactory.make(configuration, logger: logger)
-        do {
-            try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
+        try await common.withMigratedDatabase { database, configuration, _ in
             let start = ContinuousClock.now
             try await ResponseCounts(survey: try SurveyDefinition.load(path: configuration.resources.survey)).rebuild(database)
             print(String(format: "Totals rebuilt in %.1f s.", (ContinuousClock.now - start).seconds))
-            await database.shutdown()
-        } catch {
-            await database.shutdown()
-            throw error
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Hummingbird
+import Logging
 import MariaDB
 
 /// `SurveyApp` runs the web app (`serve`, the default) and the operations tasks.
@@ -43,6 +44,28 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try AppConfiguration(reader: common.reader(extra: extra))
         let app = try await buildApplication(configuration)
         try await app.runService()
+    }
+}
+
+extension CommonOptions {
+    /// Runs an operations task: the configuration, a database client (quiet below warnings) with
+    /// the schema migrated first, shut down however `body` ends.
+    func withMigratedDatabase(
+        allowLocalInfile: Bool = false, _ body: (MariaDBClient, AppConfiguration, Logger) async throws -> Void
+    ) async throws {
+        var configuration = try AppConfiguration(reader: reader())
+        configuration.database.allowLocalInfile = allowLocalInfile
+        var logger = makeLogger(level: configuration.logLevel)
+        logger.logLevel = max(logger.logLevel, .warning)
+        let database = MariaDBClientFactory.make(configuration, logger: logger)
+        do {
+            try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
+            try await body(database, configuration, logger)
+            await database.shutdown()
+        } catch {
+            await database.shutdown()
+            throw error
+        }
     }
 }
 

@@ -72,17 +72,8 @@ struct UserCommand: AsyncParsableCommand {
 
     /// Runs `body` with the accounts of the configured database, migrated first.
     static func withUsers(_ common: CommonOptions, _ body: (any UserRepository, AppConfiguration) async throws -> Void) async throws {
-        let configuration = try AppConfiguration(reader: common.reader())
-        var logger = makeLogger(level: configuration.logLevel)
-        logger.logLevel = max(logger.logLevel, .warning)
-        let database = MariaDBClientFactory.make(configuration, logger: logger)
-        do {
-            try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
+        try await common.withMigratedDatabase { database, configuration, _ in
             try await body(MariaDBUserRepository(database: database), configuration)
-            await database.shutdown()
-        } catch {
-            await database.shutdown()
-            throw error
         }
     }
 }
