@@ -2,9 +2,13 @@ import NIOCore
 import Synchronization
 import NIOHTTP1
 
-/// The proxy's handler for one client connection: takes each request (NIO's pipelining handler
-/// before it hands them over one at a time), picks a backend, leases a keep-alive connection from
-/// this loop's pool and streams the request up and the response down.
+/// The proxy's handler for one client connection: takes each request, picks a backend, leases a
+/// keep-alive connection from this loop's pool and streams the request up and the response down.
+///
+/// Pipelined requests are answered one at a time, in order: a request head that arrives while
+/// another request is being answered waits here, with what follows it, and reading stops until it
+/// is served. (NIO's `HTTPServerPipelineHandler` would do the same, but it also stops reading
+/// while every response is pending, which costs two `epoll_ctl` calls per request.)
 ///
 /// Backpressure: the client is read only while the upstream connection can take more
 /// (`read()` is held back otherwise), and the upstream only while the client can take more.
@@ -47,6 +51,13 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     private var client = ForwardingHeaders.Client(address: "-", isTrustedProxy: false)
     private var readPending = false
+    /// Parts of pipelined requests that wait for the current one to be answered.
+    private var queued: [HTTPServerRequestPart] = []
+    private var isProcessingQueue = false
+    /// A shutdown asked this connection to close after the current response.
+    private var quiescing = false
+    /// A pipelined request that could not be parsed, answered once those before it are.
+    private var pendingParseError: HTTPParserError?
     private var headerClockStarted = false
     private var upstreamNeedsFlush = false
     private var discardedBytes = 0
@@ -66,6 +77,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Reading the client is allowed unless a request body would have nowhere to go.
     private var mayReadClient: Bool {
+        // Pipelined requests waiting: read no more until they are served.
+        if !self.queued.isEmpty || self.pendingParseError != nil { return false }
         switch self.state {
         case .idle, .answeredLocally:
             return true
@@ -94,7 +107,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = self.state else {
-            // The pipelining handler hands over one request at a time; anything else is a bug.
+            // channelRead queues pipelined heads, so this cannot happen; if it did, the
+            // connection could not be trusted.
             context.close(promise: nil)
             return
         }
@@ -174,8 +188,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         case .answeredLocally(let keepAlive):
-            if keepAlive {
+            if keepAlive && !self.quiescing {
                 self.becomeIdle()
+                self.processQueued()
             } else {
                 self.state = .closing
                 context.close(promise: nil)
@@ -303,7 +318,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.responseStarted = true
         exchange.responseStatus = Int(head.status.code)
         exchange.upstreamKeepAlive = head.isKeepAlive
-        if !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method) {
+        if self.quiescing
+            || !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method)
+        {
             exchange.clientKeepAlive = false
         }
         let clientHead = ForwardingHeaders.clientResponse(
@@ -335,11 +352,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // A response that ended before the request did leaves the client connection mid-request:
         // it is closed after the response.
         if !exchange.requestEnded { exchange.clientKeepAlive = false }
-        // The state changes before the end is written: writing it lets the pipelining handler hand
-        // over the next request at once.
-        if exchange.clientKeepAlive {
+        if exchange.clientKeepAlive && !self.quiescing {
             self.becomeIdle()
             context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
+            self.processQueued()
         } else {
             self.state = .closing
             self.clearDeadline()
@@ -351,11 +367,49 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Endings
 
+    /// Ready for the next request. The caller then writes the end of the current response and
+    /// calls `processQueued()`, so that a pipelined request is answered after it, never before.
     private func becomeIdle() {
         self.state = .idle
         self.headerClockStarted = false
         self.setDeadline(.idle, after: self.configuration.client.idleTimeout)
+    }
+
+    /// Hands waiting pipelined parts over, up to the next request head that must wait again, then
+    /// reads on if allowed.
+    private func processQueued() {
+        guard !self.isProcessingQueue, let context else { return }
+        self.isProcessingQueue = true
+        defer { self.isProcessingQueue = false }
+        while let next = self.queued.first {
+            if case .closing = self.state { break }
+            if case .head = next, case .idle = self.state {} else if case .head = next { break }
+            self.queued.removeFirst()
+            self.dispatch(next, context: context)
+        }
+        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+            self.upstreamNeedsFlush = false
+            upstream.flush()
+        }
+        if self.queued.isEmpty, let error = self.pendingParseError, case .idle = self.state {
+            self.pendingParseError = nil
+            self.answerParseError(error, context: context)
+            return
+        }
+        if self.queued.isEmpty, self.quiescing, case .idle = self.state {
+            self.state = .closing
+            context.close(promise: nil)
+            return
+        }
         self.resumeClientReadsIfAllowed()
+    }
+
+    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head): self.receivedHead(head, context: context)
+        case .body(let body): self.receivedBody(body, context: context)
+        case .end: self.receivedEnd(context: context)
+        }
     }
 
     /// Sends one of the balancer's own pages. With `keepAlive`, a request body still on its way is
@@ -368,7 +422,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ) {
         guard let context else { return }
         self.loop.metrics.recordLocalResponse(Int(status.code))
-        let keepAlive = keepAlive && exchange.clientKeepAlive
+        let keepAlive = keepAlive && exchange.clientKeepAlive && !self.quiescing
         let (head, body) = ErrorPage.response(
             status,
             version: exchange.clientVersion,
@@ -395,6 +449,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            self.processQueued()
         }
     }
 
@@ -551,10 +607,37 @@ extension ProxyServerHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head): self.receivedHead(head, context: context)
-        case .body(let body): self.receivedBody(body, context: context)
-        case .end: self.receivedEnd(context: context)
+        let part = Self.unwrapInboundIn(data)
+        if !self.queued.isEmpty {
+            self.queued.append(part)
+            return
+        }
+        if case .head = part {
+            switch self.state {
+            case .idle:
+                break
+            case .closing:
+                return
+            case .proxying, .answeredLocally:
+                // Pipelined: it waits for the current response.
+                self.queued.append(part)
+                return
+            }
+        }
+        self.dispatch(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Shutdown: an idle connection closes now, a busy one after its current response.
+        self.quiescing = true
+        self.queued.removeAll()
+        if case .idle = self.state {
+            self.state = .closing
+            context.close(promise: nil)
         }
     }
 
@@ -583,17 +666,32 @@ extension ProxyServerHandler {
             context.close(promise: nil)
             return
         }
-        // A request the decoder could not parse: 431 when its headers are over the limit, 400
-        // otherwise, unless a response is under way. The decoder closes the connection after this.
-        if case .proxying(let exchange) = self.state {
+        // A request the decoder could not parse. Requests before it are answered first (it may be
+        // a pipelined one); then it gets 431 or 400 and the connection closes.
+        switch self.state {
+        case .idle where self.queued.isEmpty:
+            self.answerParseError(parserError, context: context)
+        case .proxying(let exchange) where exchange.requestEnded:
+            self.pendingParseError = parserError
+        case .answeredLocally where !self.queued.isEmpty:
+            self.pendingParseError = parserError
+        case .proxying(let exchange):
+            // The current request itself is malformed: it cannot be completed.
             self.abandonUpstream(exchange, outcome: .aborted)
+            if exchange.responseStarted {
+                self.closeClient(exchange, status: exchange.responseStatus)
+            } else {
+                self.answerLocally(exchange, status: .badRequest, keepAlive: false)
+            }
+        default:
             self.state = .closing
             context.close(promise: nil)
-            return
         }
-        guard case .idle = self.state else { return }
+    }
+
+    private func answerParseError(_ error: HTTPParserError, context: ChannelHandlerContext) {
         self.state = .closing
-        let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         self.loop.metrics.recordLocalResponse(Int(status.code))
         let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
