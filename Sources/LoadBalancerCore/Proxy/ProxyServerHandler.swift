@@ -60,6 +60,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pendingParseError: HTTPParserError?
     private var headerClockStarted = false
     private var upstreamNeedsFlush = false
+    /// Inside a burst of client parts (a read, or queued parts being handed over): writes upstream
+    /// are flushed once at its end rather than one by one.
+    private var inClientBurst = false
     private var discardedBytes = 0
 
     private var deadline: NIODeadline?
@@ -183,8 +186,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let upstream = exchange.upstream, exchange.pending.isEmpty {
                 upstream.write(.end(nil))
                 exchange.requestEndSent = true
-                self.upstreamNeedsFlush = false
-                upstream.flush()
+                self.flushUpstream(upstream)
             }
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         case .answeredLocally(let keepAlive):
@@ -268,9 +270,19 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.requestEndSent = true
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         }
-        connection.flush()
-        self.upstreamNeedsFlush = false
+        self.flushUpstream(connection)
         self.resumeClientReadsIfAllowed()
+    }
+
+    /// Flushes now, or at the end of the current burst of client parts (one system call for a
+    /// request's head, body and end when they came in one read).
+    private func flushUpstream(_ connection: UpstreamConnection) {
+        if self.inClientBurst {
+            self.upstreamNeedsFlush = true
+        } else {
+            self.upstreamNeedsFlush = false
+            connection.flush()
+        }
     }
 
     /// Ends the current try on a failure: retried elsewhere if the rules allow, otherwise the
@@ -380,6 +392,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func processQueued() {
         guard !self.isProcessingQueue, let context else { return }
         self.isProcessingQueue = true
+        let wasInBurst = self.inClientBurst
+        self.inClientBurst = true
         defer { self.isProcessingQueue = false }
         while let next = self.queued.first {
             if case .closing = self.state { break }
@@ -387,7 +401,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.queued.removeFirst()
             self.dispatch(next, context: context)
         }
-        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+        self.inClientBurst = wasInBurst
+        if !wasInBurst, self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
             self.upstreamNeedsFlush = false
             upstream.flush()
         }
@@ -607,6 +622,7 @@ extension ProxyServerHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.inClientBurst = true
         let part = Self.unwrapInboundIn(data)
         if !self.queued.isEmpty {
             self.queued.append(part)
@@ -642,6 +658,7 @@ extension ProxyServerHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.inClientBurst = false
         if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
             self.upstreamNeedsFlush = false
             upstream.flush()
