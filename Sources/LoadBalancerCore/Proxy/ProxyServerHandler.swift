@@ -29,6 +29,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case proxying(ProxyExchange)
         /// The balancer answered itself; the rest of the request body is read and dropped.
         case answeredLocally(keepAlive: Bool)
+        /// Answered and closing: our side is shut, and what the client still sends is read and
+        /// dropped for a moment, so that the unread bytes do not make the kernel reset the
+        /// connection before the client has read the answer (nginx's lingering close).
+        case lingering
         case closing
     }
 
@@ -83,7 +87,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Pipelined requests waiting: read no more until they are served.
         if !self.queued.isEmpty || self.pendingParseError != nil { return false }
         switch self.state {
-        case .idle, .answeredLocally:
+        case .idle, .answeredLocally, .lingering:
             return true
         case .closing:
             return false
@@ -174,7 +178,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             }
-        case .idle, .closing:
+        case .idle, .closing, .lingering:
             break
         }
     }
@@ -197,7 +201,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.state = .closing
                 context.close(promise: nil)
             }
-        case .idle, .closing:
+        case .idle, .closing, .lingering:
             break
         }
     }
@@ -455,15 +459,23 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.state = .answeredLocally(keepAlive: true)
             self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             self.resumeClientReadsIfAllowed()
+        } else if !exchange.requestEnded {
+            self.state = .lingering
+            self.setDeadline(.idle, after: .seconds(2))
+            self.resumeClientReadsIfAllowed()
         } else {
             self.state = .closing
             self.clearDeadline()
         }
+        let lingering: Bool
+        if case .lingering = self.state { lingering = true } else { lingering = false }
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.assumeIsolated().whenComplete { _ in
+                context.close(mode: lingering ? .output : .all, promise: nil)
+            }
         } else {
             self.processQueued()
         }
@@ -570,7 +582,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.send, .proxying(let exchange)):
             self.abandonUpstream(exchange, outcome: .aborted)
             self.closeClient(exchange, status: exchange.responseStatus)
-        case (_, .idle), (_, .answeredLocally):
+        case (_, .idle), (_, .answeredLocally), (_, .lingering):
             self.state = .closing
             context.close(promise: nil)
         default:
@@ -622,6 +634,7 @@ extension ProxyServerHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .lingering = self.state { return }
         self.inClientBurst = true
         let part = Self.unwrapInboundIn(data)
         if !self.queued.isEmpty {
@@ -632,7 +645,7 @@ extension ProxyServerHandler {
             switch self.state {
             case .idle:
                 break
-            case .closing:
+            case .closing, .lingering:
                 return
             case .proxying, .answeredLocally:
                 // Pipelined: it waits for the current response.
@@ -679,6 +692,7 @@ extension ProxyServerHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .lingering = self.state { return }
         guard let parserError = error as? HTTPParserError else {
             context.close(promise: nil)
             return
