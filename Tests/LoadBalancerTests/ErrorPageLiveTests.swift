@@ -83,4 +83,21 @@ import Testing
             #expect(balancer.snapshot(upstreams[0].address)?.stats.timeouts == 1)
         }
     }
+
+    @Test func a413IsReadByAClientStillSendingItsBody() async throws {
+        let upstreams = try await startUpstreams(1)
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n")
+            // The client keeps sending after the answer: the balancer reads and drops it, then closes.
+            for _ in 0..<20 {
+                guard raw.isOpen else { break }
+                try? await raw.send(String(repeating: "z", count: 10_000))
+            }
+            try await raw.waitForClose()
+            #expect(raw.received().hasPrefix("HTTP/1.1 413 Payload Too Large"))
+            #expect(upstreams[0].requestCount == 0)
+        }
+    }
 }

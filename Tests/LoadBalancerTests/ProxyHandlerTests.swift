@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -91,5 +92,17 @@ import Testing
         let response = try self.written(channel)
         #expect(response.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503"))
         _ = try? channel.finish()
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderThenAParseErrorGets400() throws {
+        let (channel, registry) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])
+        _ = registry.setDrained("127.0.0.1:1", true)
+        _ = try? channel.writeInbound(
+            ByteBuffer(string: "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nBROKEN\r\n\r\n")
+        )
+        let responses = try self.written(channel).components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+        #expect(responses == ["503", "503", "400"])
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
     }
 }

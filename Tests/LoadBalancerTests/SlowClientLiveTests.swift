@@ -55,4 +55,16 @@ import Testing
             await third.close()
         }
     }
+
+    @Test func aStalledRequestBodyGets408AndNothingReachesTheBackendWhole() async throws {
+        let upstreams = try await startUpstreams(1)
+        defer { Task { await stopAll(upstreams) } }
+        try await withBalancer(upstreams, configure: { $0.client.bodyTimeout = .milliseconds(400) }) { _, port in
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            try await raw.waitForClose()
+            #expect(raw.received().hasPrefix("HTTP/1.1 408 Request Timeout"))
+            #expect(upstreams[0].requestCount == 0)
+        }
+    }
 }

@@ -2,9 +2,13 @@ import NIOCore
 import Synchronization
 import NIOHTTP1
 
-/// The proxy's handler for one client connection: takes each request (NIO's pipelining handler
-/// before it hands them over one at a time), picks a backend, leases a keep-alive connection from
-/// this loop's pool and streams the request up and the response down.
+/// The proxy's handler for one client connection: takes each request, picks a backend, leases a
+/// keep-alive connection from this loop's pool and streams the request up and the response down.
+///
+/// Pipelined requests are answered one at a time, in order: a request head that arrives while
+/// another request is being answered waits here, with what follows it, and reading stops until it
+/// is served. (NIO's `HTTPServerPipelineHandler` would do the same, but it also stops reading
+/// while every response is pending, which costs two `epoll_ctl` calls per request.)
 ///
 /// Backpressure: the client is read only while the upstream connection can take more
 /// (`read()` is held back otherwise), and the upstream only while the client can take more.
@@ -25,6 +29,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case proxying(ProxyExchange)
         /// The balancer answered itself; the rest of the request body is read and dropped.
         case answeredLocally(keepAlive: Bool)
+        /// Answered and closing: our side is shut, and what the client still sends is read and
+        /// dropped for a moment, so that the unread bytes do not make the kernel reset the
+        /// connection before the client has read the answer (nginx's lingering close).
+        case lingering
         case closing
     }
 
@@ -47,8 +55,18 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     private var client = ForwardingHeaders.Client(address: "-", isTrustedProxy: false)
     private var readPending = false
+    /// Parts of pipelined requests that wait for the current one to be answered.
+    private var queued: [HTTPServerRequestPart] = []
+    private var isProcessingQueue = false
+    /// A shutdown asked this connection to close after the current response.
+    private var quiescing = false
+    /// A pipelined request that could not be parsed, answered once those before it are.
+    private var pendingParseError: HTTPParserError?
     private var headerClockStarted = false
     private var upstreamNeedsFlush = false
+    /// Inside a burst of client parts (a read, or queued parts being handed over): writes upstream
+    /// are flushed once at its end rather than one by one.
+    private var inClientBurst = false
     private var discardedBytes = 0
 
     private var deadline: NIODeadline?
@@ -66,8 +84,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Reading the client is allowed unless a request body would have nowhere to go.
     private var mayReadClient: Bool {
+        // Pipelined requests waiting: read no more until they are served.
+        if !self.queued.isEmpty || self.pendingParseError != nil { return false }
         switch self.state {
-        case .idle, .answeredLocally:
+        case .idle, .answeredLocally, .lingering:
             return true
         case .closing:
             return false
@@ -94,7 +114,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = self.state else {
-            // The pipelining handler hands over one request at a time; anything else is a bug.
+            // channelRead queues pipelined heads, so this cannot happen; if it did, the
+            // connection could not be trusted.
             context.close(promise: nil)
             return
         }
@@ -157,7 +178,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             }
-        case .idle, .closing:
+        case .idle, .closing, .lingering:
             break
         }
     }
@@ -169,18 +190,18 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let upstream = exchange.upstream, exchange.pending.isEmpty {
                 upstream.write(.end(nil))
                 exchange.requestEndSent = true
-                self.upstreamNeedsFlush = false
-                upstream.flush()
+                self.flushUpstream(upstream)
             }
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         case .answeredLocally(let keepAlive):
-            if keepAlive {
+            if keepAlive && !self.quiescing {
                 self.becomeIdle()
+                self.processQueued()
             } else {
                 self.state = .closing
                 context.close(promise: nil)
             }
-        case .idle, .closing:
+        case .idle, .closing, .lingering:
             break
         }
     }
@@ -253,9 +274,19 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.requestEndSent = true
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         }
-        connection.flush()
-        self.upstreamNeedsFlush = false
+        self.flushUpstream(connection)
         self.resumeClientReadsIfAllowed()
+    }
+
+    /// Flushes now, or at the end of the current burst of client parts (one system call for a
+    /// request's head, body and end when they came in one read).
+    private func flushUpstream(_ connection: UpstreamConnection) {
+        if self.inClientBurst {
+            self.upstreamNeedsFlush = true
+        } else {
+            self.upstreamNeedsFlush = false
+            connection.flush()
+        }
     }
 
     /// Ends the current try on a failure: retried elsewhere if the rules allow, otherwise the
@@ -303,7 +334,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.responseStarted = true
         exchange.responseStatus = Int(head.status.code)
         exchange.upstreamKeepAlive = head.isKeepAlive
-        if !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method) {
+        if self.quiescing
+            || !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method)
+        {
             exchange.clientKeepAlive = false
         }
         let clientHead = ForwardingHeaders.clientResponse(
@@ -335,11 +368,10 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // A response that ended before the request did leaves the client connection mid-request:
         // it is closed after the response.
         if !exchange.requestEnded { exchange.clientKeepAlive = false }
-        // The state changes before the end is written: writing it lets the pipelining handler hand
-        // over the next request at once.
-        if exchange.clientKeepAlive {
+        if exchange.clientKeepAlive && !self.quiescing {
             self.becomeIdle()
             context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
+            self.processQueued()
         } else {
             self.state = .closing
             self.clearDeadline()
@@ -351,11 +383,52 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Endings
 
+    /// Ready for the next request. The caller then writes the end of the current response and
+    /// calls `processQueued()`, so that a pipelined request is answered after it, never before.
     private func becomeIdle() {
         self.state = .idle
         self.headerClockStarted = false
         self.setDeadline(.idle, after: self.configuration.client.idleTimeout)
+    }
+
+    /// Hands waiting pipelined parts over, up to the next request head that must wait again, then
+    /// reads on if allowed.
+    private func processQueued() {
+        guard !self.isProcessingQueue, let context else { return }
+        self.isProcessingQueue = true
+        let wasInBurst = self.inClientBurst
+        self.inClientBurst = true
+        defer { self.isProcessingQueue = false }
+        while let next = self.queued.first {
+            if case .closing = self.state { break }
+            if case .head = next, case .idle = self.state {} else if case .head = next { break }
+            self.queued.removeFirst()
+            self.dispatch(next, context: context)
+        }
+        self.inClientBurst = wasInBurst
+        if !wasInBurst, self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+            self.upstreamNeedsFlush = false
+            upstream.flush()
+        }
+        if self.queued.isEmpty, let error = self.pendingParseError, case .idle = self.state {
+            self.pendingParseError = nil
+            self.answerParseError(error, context: context)
+            return
+        }
+        if self.queued.isEmpty, self.quiescing, case .idle = self.state {
+            self.state = .closing
+            context.close(promise: nil)
+            return
+        }
         self.resumeClientReadsIfAllowed()
+    }
+
+    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head): self.receivedHead(head, context: context)
+        case .body(let body): self.receivedBody(body, context: context)
+        case .end: self.receivedEnd(context: context)
+        }
     }
 
     /// Sends one of the balancer's own pages. With `keepAlive`, a request body still on its way is
@@ -368,7 +441,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     ) {
         guard let context else { return }
         self.loop.metrics.recordLocalResponse(Int(status.code))
-        let keepAlive = keepAlive && exchange.clientKeepAlive
+        let keepAlive = keepAlive && exchange.clientKeepAlive && !self.quiescing
         let (head, body) = ErrorPage.response(
             status,
             version: exchange.clientVersion,
@@ -386,15 +459,25 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.state = .answeredLocally(keepAlive: true)
             self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             self.resumeClientReadsIfAllowed()
+        } else if !exchange.requestEnded {
+            self.state = .lingering
+            self.setDeadline(.idle, after: .seconds(2))
+            self.resumeClientReadsIfAllowed()
         } else {
             self.state = .closing
             self.clearDeadline()
         }
+        let lingering: Bool
+        if case .lingering = self.state { lingering = true } else { lingering = false }
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            written.assumeIsolated().whenComplete { _ in
+                context.close(mode: lingering ? .output : .all, promise: nil)
+            }
+        } else {
+            self.processQueued()
         }
     }
 
@@ -499,7 +582,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.send, .proxying(let exchange)):
             self.abandonUpstream(exchange, outcome: .aborted)
             self.closeClient(exchange, status: exchange.responseStatus)
-        case (_, .idle), (_, .answeredLocally):
+        case (_, .idle), (_, .answeredLocally), (_, .lingering):
             self.state = .closing
             context.close(promise: nil)
         default:
@@ -551,14 +634,44 @@ extension ProxyServerHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head): self.receivedHead(head, context: context)
-        case .body(let body): self.receivedBody(body, context: context)
-        case .end: self.receivedEnd(context: context)
+        if case .lingering = self.state { return }
+        self.inClientBurst = true
+        let part = Self.unwrapInboundIn(data)
+        if !self.queued.isEmpty {
+            self.queued.append(part)
+            return
+        }
+        if case .head = part {
+            switch self.state {
+            case .idle:
+                break
+            case .closing, .lingering:
+                return
+            case .proxying, .answeredLocally:
+                // Pipelined: it waits for the current response.
+                self.queued.append(part)
+                return
+            }
+        }
+        self.dispatch(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Shutdown: an idle connection closes now, a busy one after its current response.
+        self.quiescing = true
+        self.queued.removeAll()
+        if case .idle = self.state {
+            self.state = .closing
+            context.close(promise: nil)
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.inClientBurst = false
         if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
             self.upstreamNeedsFlush = false
             upstream.flush()
@@ -579,21 +692,37 @@ extension ProxyServerHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .lingering = self.state { return }
         guard let parserError = error as? HTTPParserError else {
             context.close(promise: nil)
             return
         }
-        // A request the decoder could not parse: 431 when its headers are over the limit, 400
-        // otherwise, unless a response is under way. The decoder closes the connection after this.
-        if case .proxying(let exchange) = self.state {
+        // A request the decoder could not parse. Requests before it are answered first (it may be
+        // a pipelined one); then it gets 431 or 400 and the connection closes.
+        switch self.state {
+        case .idle where self.queued.isEmpty:
+            self.answerParseError(parserError, context: context)
+        case .proxying(let exchange) where exchange.requestEnded:
+            self.pendingParseError = parserError
+        case .answeredLocally where !self.queued.isEmpty:
+            self.pendingParseError = parserError
+        case .proxying(let exchange):
+            // The current request itself is malformed: it cannot be completed.
             self.abandonUpstream(exchange, outcome: .aborted)
+            if exchange.responseStarted {
+                self.closeClient(exchange, status: exchange.responseStatus)
+            } else {
+                self.answerLocally(exchange, status: .badRequest, keepAlive: false)
+            }
+        default:
             self.state = .closing
             context.close(promise: nil)
-            return
         }
-        guard case .idle = self.state else { return }
+    }
+
+    private func answerParseError(_ error: HTTPParserError, context: ChannelHandlerContext) {
         self.state = .closing
-        let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         self.loop.metrics.recordLocalResponse(Int(status.code))
         let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)

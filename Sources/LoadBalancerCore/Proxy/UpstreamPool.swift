@@ -52,7 +52,9 @@ final class UpstreamPool {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // The request heads are built from parsed (so already valid) headers and the
+                    // proxy's own; validating them again would cost about 7% of the CPU.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                 }
             }
         bootstrap.connect(to: backend.socketAddress).assumeIsolated().whenComplete { result in

@@ -139,8 +139,8 @@ public final class LoadBalancer: Sendable {
             }
     }
 
-    /// The client connection's pipeline: start-of-request observer, HTTP/1.1 codec with
-    /// pipelining assistance, then the proxy (which also answers parse errors).
+    /// The client connection's pipeline: start-of-request observer, HTTP/1.1 codec, then the
+    /// proxy (which also orders pipelined requests and answers parse errors).
     static func addClientHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations,
         loop: LoopContext,
@@ -149,7 +149,8 @@ public final class LoadBalancer: Sendable {
         let proxy = ProxyServerHandler(loop: loop)
         try pipeline.addHandler(RequestStartObserver(proxy: proxy))
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
+            // The proxy handler orders pipelined requests itself (see ProxyServerHandler).
+            withPipeliningAssistance: false,
             withErrorHandling: false,
             withOutboundHeaderValidation: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),

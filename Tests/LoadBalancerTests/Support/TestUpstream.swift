@@ -38,6 +38,7 @@ final class TestUpstream: Sendable {
     private struct State {
         var received: [Received] = []
         var connections: [ObjectIdentifier: any Channel] = [:]
+        var acceptedConnections = 0
     }
 
     var behaviour: Behaviour {
@@ -77,8 +78,15 @@ final class TestUpstream: Sendable {
         box.upstream = self
     }
 
+    /// Connections accepted so far, and open now.
+    var acceptedConnections: Int { self.state.withLockedValue { $0.acceptedConnections } }
+    var openConnections: Int { self.state.withLockedValue { $0.connections.count } }
+
     private func register(_ channel: any Channel) {
-        self.state.withLockedValue { $0.connections[ObjectIdentifier(channel)] = channel }
+        self.state.withLockedValue {
+            $0.connections[ObjectIdentifier(channel)] = channel
+            $0.acceptedConnections += 1
+        }
         channel.closeFuture.whenComplete { _ in
             _ = self.state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
         }
