@@ -4,7 +4,7 @@
 # Then serves the app (release build, fresh database) on those servers and measures it over HTTP
 # with wrk (scripts/bench-http.sh), beside its own static route.
 #
-#   make bench ARGS="--only mariadb|redis|hash|http|research"   one group (default: all)
+#   make bench ARGS="--only mariadb|redis|hash|http|research|lb"   one group (default: all)
 #   BENCH_RESEARCH_RESPONSES=200000 make bench ARGS="--only research"   fewer seeded responses
 #   make bench ARGS="--only http --http-duration 30s --http-connections 100 --http-threads 2"
 #   any other argument goes to the Bench binary (`--inserts 100000`, `--concurrency 32`, ...)
@@ -33,11 +33,12 @@ while [ $# -gt 0 ]; do
         *) bench_args+=("$1"); shift ;;
     esac
 done
-run_swift_bench=1 run_http_bench=0 run_research_bench=0
+run_swift_bench=1 run_http_bench=0 run_research_bench=0 run_lb_bench=0
 case "$only" in
-    all) run_http_bench=1 run_research_bench=1 ;;
+    all) run_http_bench=1 run_research_bench=1 run_lb_bench=1 ;;
     http) run_swift_bench=0 run_http_bench=1 ;;
     research) run_swift_bench=0 run_research_bench=1 ;;
+    lb) run_swift_bench=0 run_lb_bench=1 ;;
 esac
 if [ "$run_swift_bench" = 0 ] && [ ${#bench_args[@]} -gt 0 ]; then
     echo "bench: ${bench_args[*]}: only the MariaDB and Redis benches take these" >&2
@@ -74,6 +75,7 @@ eval "$(scripts/services.sh env | sed 's/^/export BENCH_/')"
 # competes with a measurement.
 if [ "$run_swift_bench" = 1 ]; then swift build -c release --product Bench; fi
 if [ "$run_http_bench" = 1 ] || [ "$run_research_bench" = 1 ]; then swift build -c release --product SurveyApp; fi
+if [ "$run_lb_bench" = 1 ]; then swift build -c release --product LoadBalancer; fi
 bin=$(swift build -c release --show-bin-path)
 
 if [ "$run_swift_bench" = 1 ]; then
@@ -134,4 +136,10 @@ fi
 
 if [ "$run_research_bench" = 1 ]; then
     REDIS_PORT=$REDIS_PORT scripts/bench-research.sh "$bin"
+fi
+
+if [ "$run_lb_bench" = 1 ]; then
+    # The balancer beside nginx and HAProxy (its own backends; the app is not involved).
+    echo ""
+    LB_BINARY="$bin/LoadBalancer" scripts/bench-lb.sh
 fi

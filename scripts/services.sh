@@ -43,8 +43,9 @@ packages_for() {
         # its screenshots are drawn with (Arial and Helvetica map to Liberation Sans).
         # nginx: the end-to-end journey also runs through it (scripts/browser-test.sh).
         test) echo "$base chromium chromium-driver python3-selenium fonts-liberation nginx" ;;
-        # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh).
-        bench) echo "$base wrk curl" ;;
+        # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh); nginx and haproxy beside
+        # the Swift balancer (scripts/bench-lb.sh).
+        bench) echo "$base wrk curl nginx haproxy" ;;
         *) die "unknown package set '$1' (base, test or bench)" ;;
     esac
 }
