@@ -167,8 +167,10 @@ struct ResearchTests {
             let page = try await browser.get("/research/codebook.csv?preset=analysis&lang=en")
             let records = try RFC4180Parser(separator: UInt8(ascii: ",")).parse(Array(page.body.utf8))
             #expect(records[0] == ["variable", "question", "type", "code", "label"])
-            #expect(records.contains(["income_band", "What is your household's total monthly income?", "income", "C", "From 4 to 10 minimum wages"])
-                || records.contains { $0[0] == "income_band" && $0[3] == "C" })
+            let survey = try SurveyDefinition.load(path: AppTestSupport.resource("Surveys/market-research.json"))
+            let income = try #require(survey.question("income_band"))
+            let band = try #require(records.first { $0[0] == "income_band" && $0[3] == "C" })
+            #expect(band == ["income_band", income.label["en"], "income", "C", income.options!.first { $0.code == "C" }!.label["en"]])
             #expect(records.contains { $0[0] == "priorities_parking" && $0[2] == "0/1" })
         }
     }

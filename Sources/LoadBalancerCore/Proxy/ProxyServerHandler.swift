@@ -23,7 +23,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum State {
+    enum State {
         /// Waiting for the next request head.
         case idle
         case proxying(ProxyExchange)
@@ -36,7 +36,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case closing
     }
 
-    private enum Timeout {
+    enum Timeout {
         case idle
         case header
         case body
@@ -45,45 +45,45 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// What went wrong with a try, and the page the client gets if it cannot be retried.
-    private struct TryFailure {
+    struct TryFailure {
         var outcome: RequestOutcome
         var status: HTTPResponseStatus
     }
 
-    private let loop: LoopContext
-    private var context: ChannelHandlerContext?
-    private var state = State.idle
-    private var client = ForwardingHeaders.Client(address: "-", isTrustedProxy: false)
-    private var readPending = false
+    let loop: LoopContext
+    var context: ChannelHandlerContext?
+    var state = State.idle
+    var client = ForwardingHeaders.Client(address: "-", isTrustedProxy: false)
+    var readPending = false
     /// Parts of pipelined requests that wait for the current one to be answered.
-    private var queued: [HTTPServerRequestPart] = []
-    private var isProcessingQueue = false
+    var queued: [HTTPServerRequestPart] = []
+    var isProcessingQueue = false
     /// A shutdown asked this connection to close after the current response.
-    private var quiescing = false
+    var quiescing = false
     /// A pipelined request that could not be parsed, answered once those before it are.
-    private var pendingParseError: HTTPParserError?
-    private var headerClockStarted = false
-    private var upstreamNeedsFlush = false
+    var pendingParseError: HTTPParserError?
+    var headerClockStarted = false
+    var upstreamNeedsFlush = false
     /// Inside a burst of client parts (a read, or queued parts being handed over): writes upstream
     /// are flushed once at its end rather than one by one.
-    private var inClientBurst = false
-    private var discardedBytes = 0
+    var inClientBurst = false
+    var discardedBytes = 0
 
-    private var deadline: NIODeadline?
-    private var deadlineKind = Timeout.idle
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
+    var deadline: NIODeadline?
+    var deadlineKind = Timeout.idle
+    var timer: Scheduled<Void>?
+    var timerDeadline: NIODeadline?
 
     init(loop: LoopContext) {
         self.loop = loop
     }
 
-    private var configuration: LoadBalancerConfiguration { self.loop.configuration }
+    var configuration: LoadBalancerConfiguration { self.loop.configuration }
 
     // MARK: - Reads from the client
 
     /// Reading the client is allowed unless a request body would have nowhere to go.
-    private var mayReadClient: Bool {
+    var mayReadClient: Bool {
         // Pipelined requests waiting: read no more until they are served.
         if !self.queued.isEmpty || self.pendingParseError != nil { return false }
         switch self.state {
@@ -98,7 +98,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func resumeClientReadsIfAllowed() {
+    func resumeClientReadsIfAllowed() {
         guard self.readPending, self.mayReadClient, let context else { return }
         self.readPending = false
         context.read()
@@ -112,7 +112,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.setDeadline(.header, after: self.configuration.client.headerTimeout)
     }
 
-    private func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard case .idle = self.state else {
             // channelRead queues pipelined heads, so this cannot happen; if it did, the
             // connection could not be trusted.
@@ -148,7 +148,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.startTry(exchange)
     }
 
-    private func receivedBody(_ part: ByteBuffer, context: ChannelHandlerContext) {
+    func receivedBody(_ part: ByteBuffer, context: ChannelHandlerContext) {
         switch self.state {
         case .proxying(let exchange):
             exchange.requestBodyBytes += part.readableBytes
@@ -183,7 +183,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func receivedEnd(context: ChannelHandlerContext) {
+    func receivedEnd(context: ChannelHandlerContext) {
         switch self.state {
         case .proxying(let exchange):
             exchange.requestEnded = true
@@ -208,7 +208,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Tries
 
-    private func startTry(_ exchange: ProxyExchange) {
+    func startTry(_ exchange: ProxyExchange) {
         let elapsed = NIODeadline.now() - exchange.start
         guard exchange.tried.count < self.configuration.retry.maxTries,
             exchange.tried.isEmpty || elapsed < self.configuration.retry.timeout,
@@ -239,7 +239,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func connectCompleted(_ result: Result<UpstreamConnection, any Error>, exchange: ProxyExchange, tryNumber: Int) {
+    func connectCompleted(_ result: Result<UpstreamConnection, any Error>, exchange: ProxyExchange, tryNumber: Int) {
         guard case .proxying(let current) = self.state, current === exchange, exchange.tryNumber == tryNumber else {
             // The client went away (or the try was abandoned) meanwhile; a fresh connection is still
             // good for someone else.
@@ -257,7 +257,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func attach(_ connection: UpstreamConnection, to exchange: ProxyExchange) {
+    func attach(_ connection: UpstreamConnection, to exchange: ProxyExchange) {
         exchange.upstream = connection
         connection.lease(to: self)
         connection.write(.head(exchange.upstreamHead))
@@ -280,7 +280,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Flushes now, or at the end of the current burst of client parts (one system call for a
     /// request's head, body and end when they came in one read).
-    private func flushUpstream(_ connection: UpstreamConnection) {
+    func flushUpstream(_ connection: UpstreamConnection) {
         if self.inClientBurst {
             self.upstreamNeedsFlush = true
         } else {
@@ -291,7 +291,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Ends the current try on a failure: retried elsewhere if the rules allow, otherwise the
     /// client gets the error page (or, once the response has started, a closed connection).
-    private func tryFailed(_ exchange: ProxyExchange, _ failure: TryFailure) {
+    func tryFailed(_ exchange: ProxyExchange, _ failure: TryFailure) {
         self.endTry(exchange, outcome: failure.outcome)
         exchange.upstream = nil
         exchange.isConnecting = false
@@ -309,7 +309,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Drops the upstream connection of an exchange that will not complete there.
-    private func abandonUpstream(_ exchange: ProxyExchange, outcome: RequestOutcome) {
+    func abandonUpstream(_ exchange: ProxyExchange, outcome: RequestOutcome) {
         if let upstream = exchange.upstream {
             upstream.close()
             exchange.upstream = nil
@@ -321,7 +321,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Tells the registry how the current try ended, once.
-    private func endTry(_ exchange: ProxyExchange, outcome: RequestOutcome) {
+    func endTry(_ exchange: ProxyExchange, outcome: RequestOutcome) {
         guard exchange.holdsBackend, let backend = exchange.backend else { return }
         exchange.holdsBackend = false
         self.loop.registry.release(backend, outcome: outcome, seconds: Self.seconds(since: exchange.tryStart))
@@ -329,7 +329,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Responses
 
-    private func receivedResponseHead(_ head: HTTPResponseHead, exchange: ProxyExchange, connection: UpstreamConnection) {
+    func receivedResponseHead(_ head: HTTPResponseHead, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         exchange.responseStarted = true
         exchange.responseStatus = Int(head.status.code)
@@ -346,7 +346,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
     }
 
-    private func receivedResponseBody(_ body: ByteBuffer, exchange: ProxyExchange, connection: UpstreamConnection) {
+    func receivedResponseBody(_ body: ByteBuffer, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         exchange.responseBytes += body.readableBytes
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
@@ -355,7 +355,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func receivedResponseEnd(_ trailers: HTTPHeaders?, exchange: ProxyExchange, connection: UpstreamConnection) {
+    func receivedResponseEnd(_ trailers: HTTPHeaders?, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         self.endTry(exchange, outcome: .response(status: exchange.responseStatus))
         exchange.upstream = nil
@@ -385,7 +385,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Ready for the next request. The caller then writes the end of the current response and
     /// calls `processQueued()`, so that a pipelined request is answered after it, never before.
-    private func becomeIdle() {
+    func becomeIdle() {
         self.state = .idle
         self.headerClockStarted = false
         self.setDeadline(.idle, after: self.configuration.client.idleTimeout)
@@ -393,7 +393,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Hands waiting pipelined parts over, up to the next request head that must wait again, then
     /// reads on if allowed.
-    private func processQueued() {
+    func processQueued() {
         guard !self.isProcessingQueue, let context else { return }
         self.isProcessingQueue = true
         let wasInBurst = self.inClientBurst
@@ -423,7 +423,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.resumeClientReadsIfAllowed()
     }
 
-    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head): self.receivedHead(head, context: context)
         case .body(let body): self.receivedBody(body, context: context)
@@ -433,7 +433,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Sends one of the balancer's own pages. With `keepAlive`, a request body still on its way is
     /// read and dropped, then the connection waits for the next request.
-    private func answerLocally(
+    func answerLocally(
         _ exchange: ProxyExchange,
         status: HTTPResponseStatus,
         keepAlive: Bool,
@@ -483,14 +483,14 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes a client connection whose response cannot be completed: once its head is out, an
     /// error can only be signalled by cutting the response short.
-    private func closeClient(_ exchange: ProxyExchange, status: Int) {
+    func closeClient(_ exchange: ProxyExchange, status: Int) {
         self.log(exchange, status: status)
         self.state = .closing
         self.clearDeadline()
         self.context?.close(promise: nil)
     }
 
-    private func log(_ exchange: ProxyExchange, status: Int) {
+    func log(_ exchange: ProxyExchange, status: Int) {
         guard let accessLog = self.loop.accessLog else { return }
         let now = NIODeadline.now()
         accessLog.record(
@@ -508,13 +508,13 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         )
     }
 
-    private static func seconds(since start: NIODeadline, now: NIODeadline = .now()) -> Double {
+    static func seconds(since start: NIODeadline, now: NIODeadline = .now()) -> Double {
         Double((now - start).nanoseconds) / 1e9
     }
 
     // MARK: - Timer
 
-    private func setDeadline(_ kind: Timeout, after amount: TimeAmount) {
+    func setDeadline(_ kind: Timeout, after amount: TimeAmount) {
         let deadline = NIODeadline.now() + amount
         self.deadline = deadline
         self.deadlineKind = kind
@@ -525,11 +525,11 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.armTimer(at: deadline)
     }
 
-    private func clearDeadline() {
+    func clearDeadline() {
         self.deadline = nil
     }
 
-    private func armTimer(at deadline: NIODeadline) {
+    func armTimer(at deadline: NIODeadline) {
         guard let context else { return }
         self.timerDeadline = deadline
         self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
@@ -537,7 +537,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func timerFired() {
+    func timerFired() {
         self.timer = nil
         self.timerDeadline = nil
         guard let deadline = self.deadline else { return }
@@ -550,7 +550,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timedOut(self.deadlineKind)
     }
 
-    private func timedOut(_ kind: Timeout) {
+    func timedOut(_ kind: Timeout) {
         guard let context else { return }
         switch (kind, self.state) {
         case (.body, .proxying(let exchange)) where !exchange.requestEnded:
@@ -588,188 +588,5 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             break
         }
-    }
-}
-
-extension ProxyServerHandler {
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        if context.channel.isActive { self.connectionBecameActive(context: context) }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.timer?.cancel()
-        self.context = nil
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        self.connectionBecameActive(context: context)
-        context.fireChannelActive()
-    }
-
-    private func connectionBecameActive(context: ChannelHandlerContext) {
-        let remote = context.channel.remoteAddress
-        self.client = ForwardingHeaders.Client(
-            address: remote?.ipAddress ?? "-",
-            isTrustedProxy: self.configuration.trustedProxies.contains(remote),
-            proto: self.configuration.forwardedProto
-        )
-        // A new connection has the header timeout to send its first request, as in nginx.
-        self.headerClockStarted = true
-        self.setDeadline(.header, after: self.configuration.client.headerTimeout)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if case .proxying(let exchange) = self.state {
-            let finished = exchange.responseStarted
-            self.abandonUpstream(exchange, outcome: .aborted)
-            // 499: nginx's code for a client that closed the connection first.
-            self.log(exchange, status: finished ? exchange.responseStatus : 499)
-        }
-        self.state = .closing
-        self.deadline = nil
-        self.timer?.cancel()
-        self.timer = nil
-        context.fireChannelInactive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .lingering = self.state { return }
-        self.inClientBurst = true
-        let part = Self.unwrapInboundIn(data)
-        if !self.queued.isEmpty {
-            self.queued.append(part)
-            return
-        }
-        if case .head = part {
-            switch self.state {
-            case .idle:
-                break
-            case .closing, .lingering:
-                return
-            case .proxying, .answeredLocally:
-                // Pipelined: it waits for the current response.
-                self.queued.append(part)
-                return
-            }
-        }
-        self.dispatch(part, context: context)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is ChannelShouldQuiesceEvent else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        // Shutdown: an idle connection closes now, a busy one after its current response.
-        self.quiescing = true
-        self.queued.removeAll()
-        if case .idle = self.state {
-            self.state = .closing
-            context.close(promise: nil)
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        self.inClientBurst = false
-        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
-            self.upstreamNeedsFlush = false
-            upstream.flush()
-        }
-        context.fireChannelReadComplete()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
-            if exchange.responseStarted {
-                self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
-            }
-            upstream.resumeReading()
-        } else if !context.channel.isWritable, case .proxying(let exchange) = self.state, exchange.responseStarted {
-            self.setDeadline(.send, after: self.configuration.client.sendTimeout)
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if case .lingering = self.state { return }
-        guard let parserError = error as? HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        // A request the decoder could not parse. Requests before it are answered first (it may be
-        // a pipelined one); then it gets 431 or 400 and the connection closes.
-        switch self.state {
-        case .idle where self.queued.isEmpty:
-            self.answerParseError(parserError, context: context)
-        case .proxying(let exchange) where exchange.requestEnded:
-            self.pendingParseError = parserError
-        case .answeredLocally where !self.queued.isEmpty:
-            self.pendingParseError = parserError
-        case .proxying(let exchange):
-            // The current request itself is malformed: it cannot be completed.
-            self.abandonUpstream(exchange, outcome: .aborted)
-            if exchange.responseStarted {
-                self.closeClient(exchange, status: exchange.responseStatus)
-            } else {
-                self.answerLocally(exchange, status: .badRequest, keepAlive: false)
-            }
-        default:
-            self.state = .closing
-            context.close(promise: nil)
-        }
-    }
-
-    private func answerParseError(_ error: HTTPParserError, context: ChannelHandlerContext) {
-        self.state = .closing
-        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-        self.loop.metrics.recordLocalResponse(Int(status.code))
-        let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if self.mayReadClient {
-            context.read()
-        } else {
-            self.readPending = true
-        }
-    }
-}
-
-extension ProxyServerHandler: UpstreamConnectionDelegate {
-    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
-        guard case .proxying(let exchange) = self.state, exchange.upstream === connection else {
-            connection.close()
-            return
-        }
-        switch part {
-        case .head(let head): self.receivedResponseHead(head, exchange: exchange, connection: connection)
-        case .body(let body): self.receivedResponseBody(body, exchange: exchange, connection: connection)
-        case .end(let trailers): self.receivedResponseEnd(trailers, exchange: exchange, connection: connection)
-        }
-    }
-
-    func upstreamReadComplete(_ connection: UpstreamConnection) {
-        guard case .proxying(let exchange) = self.state, exchange.upstream === connection else {
-            return
-        }
-        self.context?.flush()
-        self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
-    }
-
-    func upstreamWritabilityChanged(_ connection: UpstreamConnection) {
-        guard case .proxying(let exchange) = self.state, exchange.upstream === connection else { return }
-        self.resumeClientReadsIfAllowed()
-    }
-
-    func upstreamFailed(_ connection: UpstreamConnection, error: (any Error)?) {
-        guard case .proxying(let exchange) = self.state, exchange.upstream === connection else { return }
-        connection.close()
-        self.tryFailed(exchange, TryFailure(outcome: .failed, status: .badGateway))
     }
 }

@@ -91,7 +91,7 @@ struct ExportController {
         return Response(
             status: .ok,
             headers: [
-                .contentType: options.preset == .excel ? "text/csv; charset=utf-8; header=present" : "text/csv; charset=utf-8; header=present",
+                .contentType: "text/csv; charset=utf-8; header=present",
                 .contentDisposition: "attachment; filename=\"\(survey.id)-v\(survey.version)-\(options.preset.rawValue).csv\"",
                 .cacheControl: "no-store",
             ],

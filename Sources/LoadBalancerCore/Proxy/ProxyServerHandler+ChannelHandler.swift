@@ -1,0 +1,153 @@
+import NIOCore
+import NIOHTTP1
+
+// The NIO channel events of the client connection: they feed the states in ProxyServerHandler.swift.
+extension ProxyServerHandler {
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { self.connectionBecameActive(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.connectionBecameActive(context: context)
+        context.fireChannelActive()
+    }
+
+    private func connectionBecameActive(context: ChannelHandlerContext) {
+        let remote = context.channel.remoteAddress
+        self.client = ForwardingHeaders.Client(
+            address: remote?.ipAddress ?? "-",
+            isTrustedProxy: self.configuration.trustedProxies.contains(remote),
+            proto: self.configuration.forwardedProto
+        )
+        // A new connection has the header timeout to send its first request, as in nginx.
+        self.headerClockStarted = true
+        self.setDeadline(.header, after: self.configuration.client.headerTimeout)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .proxying(let exchange) = self.state {
+            let finished = exchange.responseStarted
+            self.abandonUpstream(exchange, outcome: .aborted)
+            // 499: nginx's code for a client that closed the connection first.
+            self.log(exchange, status: finished ? exchange.responseStatus : 499)
+        }
+        self.state = .closing
+        self.deadline = nil
+        self.timer?.cancel()
+        self.timer = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .lingering = self.state { return }
+        self.inClientBurst = true
+        let part = Self.unwrapInboundIn(data)
+        if !self.queued.isEmpty {
+            self.queued.append(part)
+            return
+        }
+        if case .head = part {
+            switch self.state {
+            case .idle:
+                break
+            case .closing, .lingering:
+                return
+            case .proxying, .answeredLocally:
+                // Pipelined: it waits for the current response.
+                self.queued.append(part)
+                return
+            }
+        }
+        self.dispatch(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Shutdown: an idle connection closes now, a busy one after its current response.
+        self.quiescing = true
+        self.queued.removeAll()
+        if case .idle = self.state {
+            self.state = .closing
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        self.inClientBurst = false
+        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+            self.upstreamNeedsFlush = false
+            upstream.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+            if exchange.responseStarted {
+                self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
+            }
+            upstream.resumeReading()
+        } else if !context.channel.isWritable, case .proxying(let exchange) = self.state, exchange.responseStarted {
+            self.setDeadline(.send, after: self.configuration.client.sendTimeout)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .lingering = self.state { return }
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // A request the decoder could not parse. Requests before it are answered first (it may be
+        // a pipelined one); then it gets 431 or 400 and the connection closes.
+        switch self.state {
+        case .idle where self.queued.isEmpty:
+            self.answerParseError(parserError, context: context)
+        case .proxying(let exchange) where exchange.requestEnded:
+            self.pendingParseError = parserError
+        case .answeredLocally where !self.queued.isEmpty:
+            self.pendingParseError = parserError
+        case .proxying(let exchange):
+            // The current request itself is malformed: it cannot be completed.
+            self.abandonUpstream(exchange, outcome: .aborted)
+            if exchange.responseStarted {
+                self.closeClient(exchange, status: exchange.responseStatus)
+            } else {
+                self.answerLocally(exchange, status: .badRequest, keepAlive: false)
+            }
+        default:
+            self.state = .closing
+            context.close(promise: nil)
+        }
+    }
+
+    func answerParseError(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        self.state = .closing
+        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        self.loop.metrics.recordLocalResponse(Int(status.code))
+        let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.mayReadClient {
+            context.read()
+        } else {
+            self.readPending = true
+        }
+    }
+}
