@@ -117,15 +117,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // posix_spawn for the tests that start servers and tools (see its comment on Foundation's Process).
+        .target(name: "ChildProcess", path: "Tests/ChildProcess", swiftSettings: swiftSettings),
         .testTarget(
             name: "MariaDBTests",
-            dependencies: ["MariaDB", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MariaDB", "ChildProcess", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "RedisTests",
             dependencies: [
                 "Redis",
+                "ChildProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -34,10 +34,10 @@ swift build --build-tests
 if [ $# -eq 0 ]; then
     # Everything in parallel, except the suite that measures the process's own memory: it runs
     # alone afterwards, in a process of its own.
-    swift test --skip-build --skip FlatMemoryTests
-    swift test --skip-build --filter FlatMemoryTests
+    scripts/swift-test.sh --skip-build --skip FlatMemoryTests
+    scripts/swift-test.sh --skip-build --filter FlatMemoryTests
 else
-    swift test --skip-build "$@"
+    scripts/swift-test.sh --skip-build "$@"
 fi
 
 # Then the pages in headless Chromium with JavaScript off, served by the debug binary just built

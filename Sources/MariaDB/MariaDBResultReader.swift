@@ -6,7 +6,9 @@ internal import CMariaDB
 final class MariaDBResultReader {
     private enum Kind { case signed, unsigned, double, decimal, text, binary, dateTime, time, null }
 
-    private let stmt: UnsafeMutablePointer<MYSQL_STMT>
+    /// Kept alive by the reader, and asked for its handle at every call: once the statement is
+    /// closed (its connection discarded or closed), the reader touches the C library no more.
+    private let statement: MariaDBStatement
     let columns: MariaDBColumns
     private let count: Int
     private let kinds: [Kind]
@@ -22,8 +24,8 @@ final class MariaDBResultReader {
     /// on its own with `mysql_stmt_fetch_column`.
     private static let inlineLimit = 4096
 
-    init(stmt: UnsafeMutablePointer<MYSQL_STMT>) throws {
-        self.stmt = stmt
+    init(statement: MariaDBStatement, stmt: UnsafeMutablePointer<MYSQL_STMT>) throws {
+        self.statement = statement
         guard let metadata = mysql_stmt_result_metadata(stmt) else { throw MariaDBStatement.error(stmt, stage: .fetch) }
         defer { mysql_free_result(metadata) }
         count = Int(mysql_num_fields(metadata))
@@ -105,6 +107,10 @@ final class MariaDBResultReader {
     /// Appends up to `limit` rows. Returns false once the result is exhausted.
     func fetch(into rows: inout [MariaDBRow], limit: Int) throws -> Bool {
         guard !finished else { return false }
+        guard let stmt = statement.handle else {
+            finished = true
+            throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
+        }
         var fetched = 0
         while fetched < limit {
             let status = mysql_stmt_fetch(stmt)
@@ -117,13 +123,13 @@ final class MariaDBResultReader {
                 finish()
                 throw error
             }
-            rows.append(MariaDBRow(columns: columns, values: try currentValues()))
+            rows.append(MariaDBRow(columns: columns, values: try currentValues(stmt)))
             fetched += 1
         }
         return true
     }
 
-    private func currentValues() throws -> [MariaDBValue] {
+    private func currentValues(_ stmt: UnsafeMutablePointer<MYSQL_STMT>) throws -> [MariaDBValue] {
         var values: [MariaDBValue] = []
         values.reserveCapacity(count)
         for i in 0..<count {
@@ -147,13 +153,13 @@ final class MariaDBResultReader {
                 let hours = Int(t.day) * 24 + Int(t.hour)
                 values.append(.string("\(t.neg != 0 ? "-" : "")\(hours):\(twoDigits(t.minute)):\(twoDigits(t.second))"))
             case .decimal:
-                let parsed = try withColumnBytes(i) { bytes in
+                let parsed = try withColumnBytes(i, stmt) { bytes in
                     Self.parseDecimal(bytes) ?? Decimal(string: String(decoding: bytes, as: UTF8.self), locale: Self.posix)
                 }
                 guard let parsed else { throw MariaDBError(kind: .decoding, message: "unreadable DECIMAL") }
                 values.append(.decimal(parsed))
-            case .text: values.append(.string(try withColumnBytes(i) { String(decoding: $0, as: UTF8.self) }))
-            case .binary: values.append(.bytes(try withColumnBytes(i) { Array($0) }))
+            case .text: values.append(.string(try withColumnBytes(i, stmt) { String(decoding: $0, as: UTF8.self) }))
+            case .binary: values.append(.bytes(try withColumnBytes(i, stmt) { Array($0) }))
             }
         }
         return values
@@ -187,7 +193,7 @@ final class MariaDBResultReader {
     private func twoDigits(_ n: UInt32) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// The bytes of column `i`; a value longer than its buffer is fetched whole on its own.
-    private func withColumnBytes<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> T) throws -> T {
+    private func withColumnBytes<T>(_ i: Int, _ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ body: (UnsafeRawBufferPointer) -> T) throws -> T {
         let length = Int(lengths[i])
         if length <= capacities[i] {
             return body(UnsafeRawBufferPointer(start: buffers[i], count: length))
@@ -212,6 +218,6 @@ final class MariaDBResultReader {
     func finish() {
         guard !finished else { return }
         finished = true
-        mysql_stmt_free_result(stmt)
+        if let stmt = statement.handle { mysql_stmt_free_result(stmt) }
     }
 }

@@ -4,6 +4,8 @@ internal import CMariaDB
 /// Owns one prepared `MYSQL_STMT*`. Used only on its connection's thread.
 final class MariaDBStatement {
     private var stmt: UnsafeMutablePointer<MYSQL_STMT>?
+    /// The reader of the result being fetched, if any: closing the statement finishes it first.
+    private weak var reader: MariaDBResultReader?
     let parameterCount: Int
 
     init(mysql: UnsafeMutablePointer<MYSQL>, sql: String) throws {
@@ -24,7 +26,12 @@ final class MariaDBStatement {
 
     deinit { close() }
 
+    /// The C handle while the statement is open; nil once closed.
+    var handle: UnsafeMutablePointer<MYSQL_STMT>? { stmt }
+
     func close() {
+        reader?.finish()
+        reader = nil
         if let stmt { mysql_stmt_close(stmt) }
         stmt = nil
     }
@@ -39,6 +46,9 @@ final class MariaDBStatement {
     /// its rows stream from the server as they are fetched (nothing is buffered client-side).
     func execute(_ values: [MariaDBValue]) throws -> MariaDBResultReader? {
         guard let stmt else { throw MariaDBError(kind: .usage, message: "statement is closed") }
+        // A result left unread (its reader still alive) is dropped before the statement runs again.
+        reader?.finish()
+        reader = nil
         guard values.count == parameterCount else {
             throw MariaDBError(kind: .usage, message: "the statement has \(parameterCount) placeholders but \(values.count) values were bound")
         }
@@ -48,7 +58,9 @@ final class MariaDBStatement {
         }
         guard mysql_stmt_execute(stmt) == 0 else { throw Self.error(stmt, stage: .execute) }
         guard mysql_stmt_field_count(stmt) > 0 else { return nil }
-        return try MariaDBResultReader(stmt: stmt)
+        let reader = try MariaDBResultReader(statement: self, stmt: stmt)
+        self.reader = reader
+        return reader
     }
 
     var affectedRows: UInt64 { stmt.map { mysql_stmt_affected_rows($0) } ?? 0 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Logging
 import MariaDB
@@ -102,13 +103,11 @@ struct ErrorTests {
 
         // A CA that did not sign the server's certificate is refused.
         let otherCA = NSTemporaryDirectory() + "other-ca-\(UUID().uuidString).pem"
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
-                             "-keyout", otherCA + ".key", "-out", otherCA]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
+        let status = try ChildProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
+            "-keyout", otherCA + ".key", "-out", otherCA,
+        ])
+        try #require(status == 0)
         defer { try? FileManager.default.removeItem(atPath: otherCA); try? FileManager.default.removeItem(atPath: otherCA + ".key") }
         configuration.tls = .verifyCA(caFile: otherCA)
         let untrusting = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))

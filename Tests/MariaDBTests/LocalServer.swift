@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// A private mariadbd or redis-server started with the project's own `scripts/services.sh`, for
@@ -29,8 +30,7 @@ struct LocalServer {
         return "mariadb://survey:\(password)@127.0.0.1:\(mariaDBPort)/survey"
     }
 
-    /// Runs the services script and waits for it with `waitpid`. (Foundation's `Process` can miss
-    /// a child's exit on Linux when two tests wait at once, and would hang the test run.)
+    /// Runs the services script and waits for it.
     @discardableResult
     func run(_ arguments: String...) throws -> String {
         let log = directory + "-\(UUID().uuidString.prefix(6)).log"
@@ -39,25 +39,10 @@ struct LocalServer {
             "SERVICES_DIR=\(directory)", "MARIADB_PORT=\(mariaDBPort)", "REDIS_PORT=\(redisPort)",
             "REDIS_APPENDONLY=no", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
-        let argv = ["/bin/bash", Self.script] + arguments
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var pid: pid_t = 0
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        defer { (cArgv + cEnv).forEach { free($0) } }
-        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, cArgv, cEnv)
-        guard spawned == 0 else { throw TestSetupError("could not start services.sh (error \(spawned))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let status = try ChildProcess.run("/bin/bash", [Self.script] + arguments, environment: environment, outputPath: log)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        // WIFEXITED && WEXITSTATUS == 0
-        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
-            throw TestSetupError("services.sh \(arguments.joined(separator: " ")) failed: \(output)")
+        guard status == 0 else {
+            throw TestSetupError("services.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
         }
         return output
     }

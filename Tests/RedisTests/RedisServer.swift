@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ final class RedisServer {
     let port: Int
     private let directory: URL
     private let extraArguments: [String]
-    private var process: Process?
+    private var process: ChildProcess?
 
     private init(port: Int, directory: URL, extraArguments: [String]) {
         self.port = port
@@ -25,7 +26,8 @@ final class RedisServer {
 
     deinit {
         if let process, process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
+            _ = process.waitForExit()
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -56,11 +58,9 @@ final class RedisServer {
     /// SIGKILL, so clients see their sockets closed without any goodbye.
     func kill() async throws {
         guard let process else { return }
-        let pid = process.processIdentifier
-        Glibc.kill(pid, SIGKILL)
-        // Foundation's `Process` can miss a child's exit on Linux; the kernel's view is what counts:
-        // gone, or a zombie (dead, sockets closed, waiting to be reaped).
-        while process.isRunning && !Self.isDeadOrZombie(pid) {
+        process.signal(SIGKILL)
+        // Reaped once it is gone (dead, its sockets closed).
+        while process.isRunning {
             try await Task.sleep(for: .milliseconds(10))
         }
         self.process = nil
@@ -68,16 +68,12 @@ final class RedisServer {
 
     private func launch() async throws {
         let logFile = directory.appendingPathComponent("redis.log")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--dir", directory.path, "--logfile", logFile.path,
-        ] + extraArguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let process: ChildProcess
         do {
-            try process.run()
+            process = try ChildProcess.spawn("/usr/bin/env", [
+                "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--dir", directory.path, "--logfile", logFile.path,
+            ] + extraArguments)
         } catch {
             throw StartError(description: "cannot launch redis-server: \(error)")
         }
@@ -91,14 +87,6 @@ final class RedisServer {
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         try? await kill()
         throw StartError(description: "redis-server on port \(port) did not answer PING. Log:\n\(log.suffix(2000))")
-    }
-
-    static func isDeadOrZombie(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        // The state follows the parenthesised command name: "123 (redis-server) Z ...".
-        guard let close = stat.lastIndex(of: ")") else { return true }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state == "Z" || state == "X"
     }
 
     /// Speaks raw RESP so readiness checks do not depend on the client under test.
