@@ -15,9 +15,14 @@ status=${PIPESTATUS[0]}
 if [ "$status" -ne 0 ]; then
     echo "swift test exited with $status. Tests that started and did not finish:"
     # Swift Testing: "◇ Test name() started." then "✔ Test name() passed…" / "✘ … failed…".
+    # Cases of a parameterised test print no end line of their own: their test's line counts.
     awk '
-        / Test .* started\.$/ { name = $0; sub(/^.* Test /, "", name); sub(/ started\.$/, "", name); open[name]++ }
-        / Test .* (passed|failed|skipped)/ { name = $0; sub(/^.* Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); if (open[name] > 0) open[name]-- }
+        / Test (case passing|run) / { next }
+        / Test .* started\.$/ { name = $0; sub(/^[^ ]* Test /, "", name); sub(/ started\.$/, "", name); open[name]++; next }
+        / Test .* ((passed|failed) after |skipped[.:])/ {
+            name = $0; sub(/^[^ ]* Test /, "", name); sub(/ (with [0-9]+ test cases? )?((passed|failed) after |skipped[.:]).*$/, "", name)
+            if (open[name] > 0) open[name]--
+        }
         END { n = 0; for (t in open) if (open[t] > 0) { print "  " t; n++ } if (n == 0) print "  (none)" }
     ' "$log"
     echo "Full output: $log"
