@@ -32,7 +32,8 @@ enum AppTestSupport {
     static func withConfiguration<T>(
         overrides: [String: String] = [:], _ body: (AppConfiguration) async throws -> T
     ) async throws -> T {
-        let admin = try MariaDBConfiguration(url: environment("TEST_DATABASE_URL"))
+        var admin = try MariaDBConfiguration(url: environment("TEST_DATABASE_URL"))
+        admin.poolSize = 1
         let name = "app_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         let adminClient = MariaDBClient(configuration: admin, logger: Logger(label: "admin"))
         try await adminClient.withConnection { try await $0.execute(unsafeSQL: "CREATE DATABASE `\(name)`") }
@@ -48,6 +49,11 @@ enum AppTestSupport {
         ]
         // Password hashes at N = 2^14 in tests: half the time, the same code.
         values["password.scrypt.log.n"] = .init(.int(14), isSecret: false)
+        // Small pools: every connection and hashing thread is a thread of its own, and dozens of
+        // apps run at once in the test process (a test that needs more sets it in `overrides`).
+        values["database.pool.size"] = .init(.int(4), isSecret: false)
+        values["redis.pool.size"] = .init(.int(4), isSecret: false)
+        values["password.hash.threads"] = .init(.int(1), isSecret: false)
         for (key, value) in overrides {
             values[AbsoluteConfigKey(stringLiteral: key)] = .init(Int(value).map { .int($0) } ?? .string(value), isSecret: false)
         }
@@ -78,7 +84,9 @@ extension AppTestSupport {
 
     /// A direct database client for checking what the app stored.
     static func withDatabase<T>(_ configuration: AppConfiguration, _ body: (MariaDBClient) async throws -> T) async throws -> T {
-        let client = MariaDBClient(configuration: configuration.database, logger: Logger(label: "check"))
+        var database = configuration.database
+        database.poolSize = 2
+        let client = MariaDBClient(configuration: database, logger: Logger(label: "check"))
         let result: Result<T, any Error>
         do { result = .success(try await body(client)) } catch { result = .failure(error) }
         await client.shutdown()
