@@ -128,4 +128,34 @@ public final class MariaDBClient: Service, Sendable {
             return total
         }
     }
+
+    /// Streams a result as encoded bytes: `encode` turns each row, seen in place in the client
+    /// library's buffers (no Swift values are made), into bytes on the connection's thread, and
+    /// `body` gets chunks of at least `chunkBytes` (the last may be smaller) with their row
+    /// counts, in the caller's isolation, while the next chunk is being encoded. For exports of
+    /// any size at the cost of one chunk of memory. Returns the number of rows.
+    @discardableResult
+    public func streamEncoded(
+        _ query: SQLQuery, chunkBytes: Int = 64 * 1024, isolation: isolated (any Actor)? = #isolation,
+        encode: @escaping @Sendable (MariaDBRowView, inout [UInt8]) throws -> Void,
+        _ body: (_ bytes: [UInt8], _ rows: Int) async throws -> Void
+    ) async throws -> Int {
+        try await withConnection { connection in
+            try await connection.openStream(query)
+            var total = 0
+            do {
+                var pending = try await connection.nextEncoded(minimumBytes: chunkBytes, encode: encode)
+                while let chunk = pending {
+                    async let next = connection.nextEncoded(minimumBytes: chunkBytes, encode: encode)
+                    total += chunk.rows
+                    try await body(chunk.bytes, chunk.rows)
+                    pending = try await next
+                }
+            } catch {
+                await connection.closeStream()
+                throw error
+            }
+            return total
+        }
+    }
 }

@@ -181,6 +181,32 @@ public actor MariaDBConnection {
         return rows.isEmpty ? nil : rows
     }
 
+    /// Encodes rows of the open stream on this thread until `minimumBytes` are written or the
+    /// result ends; nil when no row was left.
+    func nextEncoded(
+        minimumBytes: Int, encode: @Sendable (MariaDBRowView, inout [UInt8]) throws -> Void
+    ) throws -> (bytes: [UInt8], rows: Int)? {
+        guard let reader else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(minimumBytes + minimumBytes / 2)
+        var rows = 0
+        do {
+            var more = true
+            while more && bytes.count < minimumBytes {
+                more = try reader.visit(limit: 256) { row in
+                    try encode(row, &bytes)
+                    rows += 1
+                }
+            }
+            if !more { self.reader = nil }
+        } catch {
+            self.reader = nil
+            if let error = error as? MariaDBError, error.isConnectionLost { discardHandle() }
+            throw error
+        }
+        return rows == 0 ? nil : (bytes, rows)
+    }
+
     func closeStream() {
         reader?.finish()
         reader = nil

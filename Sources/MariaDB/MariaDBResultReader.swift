@@ -129,6 +129,64 @@ final class MariaDBResultReader {
         return true
     }
 
+    /// Calls `body` with each of up to `limit` rows, seen in place in the column buffers (no
+    /// Swift values are made). Returns false once the result is exhausted.
+    func visit(limit: Int, _ body: (MariaDBRowView) throws -> Void) throws -> Bool {
+        guard !finished else { return false }
+        guard let stmt = statement.handle else {
+            finished = true
+            throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
+        }
+        for _ in 0..<limit {
+            let status = mysql_stmt_fetch(stmt)
+            if status == MYSQL_NO_DATA {
+                finish()
+                return false
+            }
+            if status == 1 {
+                let error = MariaDBStatement.error(stmt, stage: .fetch)
+                finish()
+                throw error
+            }
+            try body(MariaDBRowView(reader: self))
+        }
+        return true
+    }
+
+    // MARK: The current row, for MariaDBRowView
+
+    var columnCount: Int { count }
+
+    func isNull(_ i: Int) -> Bool { nulls[i] != 0 }
+
+    func integer(_ i: Int) -> Int64? {
+        guard nulls[i] == 0 else { return nil }
+        switch kinds[i] {
+        case .signed: return buffers[i].load(as: Int64.self)
+        case .unsigned: return Int64(exactly: buffers[i].load(as: UInt64.self))
+        default: return nil
+        }
+    }
+
+    func dateTime(_ i: Int) -> MariaDBDateTime? {
+        guard nulls[i] == 0, kinds[i] == .dateTime else { return nil }
+        let t = buffers[i].load(as: MYSQL_TIME.self)
+        return MariaDBDateTime(
+            year: Int(t.year), month: Int(t.month), day: Int(t.day), hour: Int(t.hour),
+            minute: Int(t.minute), second: Int(t.second), microsecond: Int(t.second_part))
+    }
+
+    func withBytes<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R? {
+        guard nulls[i] == 0 else { return nil }
+        switch kinds[i] {
+        case .text, .binary, .decimal:
+            guard let stmt = statement.handle else { return nil }
+            return try withColumnBytes(i, stmt) { try body($0.assumingMemoryBound(to: UInt8.self)) }
+        default:
+            return nil
+        }
+    }
+
     private func currentValues(_ stmt: UnsafeMutablePointer<MYSQL_STMT>) throws -> [MariaDBValue] {
         var values: [MariaDBValue] = []
         values.reserveCapacity(count)
@@ -193,10 +251,10 @@ final class MariaDBResultReader {
     private func twoDigits(_ n: UInt32) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// The bytes of column `i`; a value longer than its buffer is fetched whole on its own.
-    private func withColumnBytes<T>(_ i: Int, _ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ body: (UnsafeRawBufferPointer) -> T) throws -> T {
+    private func withColumnBytes<T>(_ i: Int, _ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         let length = Int(lengths[i])
         if length <= capacities[i] {
-            return body(UnsafeRawBufferPointer(start: buffers[i], count: length))
+            return try body(UnsafeRawBufferPointer(start: buffers[i], count: length))
         }
         let whole = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 1)
         let fetchedLength = UnsafeMutablePointer<UInt>.allocate(capacity: 1)
@@ -211,7 +269,7 @@ final class MariaDBResultReader {
         bind.length = fetchedLength
         let status = mysql_stmt_fetch_column(stmt, &bind, UInt32(i), 0)
         guard status == 0 else { throw MariaDBStatement.error(stmt, stage: .fetch) }
-        return body(UnsafeRawBufferPointer(start: whole, count: length))
+        return try body(UnsafeRawBufferPointer(start: whole, count: length))
     }
 
     /// Reads and drops whatever rows remain, leaving the connection ready for the next statement.

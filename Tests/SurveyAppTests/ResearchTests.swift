@@ -159,6 +159,13 @@ struct ResearchTests {
             #expect(json["sha256"] as? String == SHA256.hash(bytes).hexString)
             #expect(json["filters"] as? String == "district=centro")
             #expect(json["survey_version"] as? Int == 1)
+
+            // A filter nothing matches: the byte-order mark and the header, alone.
+            let none = try await browser.get("/research/export.csv?preset=excel&values=labels&multi=packed&from=2030-01-01")
+            #expect(none.status == .ok)
+            let noneRecords = try RFC4180Parser(separator: UInt8(ascii: ";")).parse(Array(Array(none.body.utf8).dropFirst(3)))
+            #expect(Array(Array(none.body.utf8).prefix(3)) == [0xEF, 0xBB, 0xBF])
+            #expect(noneRecords == [header])
         }
     }
 

@@ -54,22 +54,31 @@ struct ExportController {
             do {
                 csv.appendBOM()
                 csv.append(header: exporter.header)
-                try await database.stream(query, batchSize: 2000) { batch in
-                    for row in batch {
-                        try exporter.append(row, columns: columns, to: &csv)
+                // The header goes out with the first chunk of rows (or alone, for an empty export).
+                let format = options.preset.format
+                try await database.streamEncoded(query, chunkBytes: 64 * 1024, encode: { row, out in
+                    var record = CSVWriter(format: format, initialCapacity: 0)
+                    record.swapBuffer(with: &out)
+                    defer { record.swapBuffer(with: &out) }
+                    try exporter.append(row, columns: columns, to: &record)
+                }) { chunk, count in
+                    rows += count
+                    var out = chunk
+                    if csv.byteCount > 0 {
+                        csv.append(encoded: chunk)
+                        out = csv.takeBytes()
                     }
-                    rows += batch.count
-                    if csv.byteCount >= 64 * 1024 {
-                        let chunk = csv.takeBytes()
-                        hash.update(chunk)
-                        bytes += chunk.count
-                        try await writer.write(ByteBuffer(bytes: chunk))
-                    }
+                    hash.update(out)
+                    bytes += out.count
+                    try await writer.write(ByteBuffer(bytes: out))
                 }
-                let chunk = csv.takeBytes()
-                hash.update(chunk)
-                bytes += chunk.count
-                try await writer.write(ByteBuffer(bytes: chunk))
+                if csv.byteCount > 0 {
+                    // No rows: the header alone.
+                    let out = csv.takeBytes()
+                    hash.update(out)
+                    bytes += out.count
+                    try await writer.write(ByteBuffer(bytes: out))
+                }
                 try await writer.finish(nil)
                 finished = true
             } catch {

@@ -71,24 +71,33 @@ struct ResponseExport: Sendable {
 
     /// How each answer column is written, worked out once per export rather than once per row.
     enum Column: Sendable {
-        /// A single choice; `labels` maps codes to the text written (nil: the code itself).
-        case choice(labels: [String: String]?)
-        case multiColumns(options: [String])
+        /// A single choice; `labels` pairs each code (UTF-8) with the text written instead (nil:
+        /// the code itself).
+        case choice(labels: [Label]?)
+        /// The option codes as UTF-8, compared byte for byte with the stored `SET` text.
+        case multiColumns(options: [[UInt8]])
         case multiPacked(labels: [String: String]?)
         case integer
         case money
         case text
     }
 
+    struct Label: Sendable {
+        let code: [UInt8]
+        let text: String
+    }
+
     /// The answer columns in `selectColumns` order (after the fixed ones).
     var columns: [Column] {
         var columns: [Column] = []
         for question in exportedQuestions {
-            let labels = options.labels ? Dictionary(uniqueKeysWithValues: (question.options ?? []).map { ($0.code, $0.label[options.language]) }) : nil
+            let options = question.options ?? []
+            let labels = self.options.labels ? Dictionary(uniqueKeysWithValues: options.map { ($0.code, $0.label[self.options.language]) }) : nil
+            let choiceLabels = self.options.labels ? options.map { Label(code: Array($0.code.utf8), text: $0.label[self.options.language]) } : nil
             switch question.type {
-            case .single: columns.append(.choice(labels: labels))
-            case .income: columns += [.choice(labels: labels), .money]  // and the minimum wage in force
-            case .multi: columns.append(options.multiSelect == .columns ? .multiColumns(options: (question.options ?? []).map(\.code)) : .multiPacked(labels: labels))
+            case .single: columns.append(.choice(labels: choiceLabels))
+            case .income: columns += [.choice(labels: choiceLabels), .money]  // and the minimum wage in force
+            case .multi: columns.append(self.options.multiSelect == .columns ? .multiColumns(options: options.map { Array($0.code.utf8) }) : .multiPacked(labels: labels))
             case .integer, .scale: columns.append(.integer)
             case .money: columns.append(.money)
             case .text, .longText: columns.append(.text)
@@ -98,50 +107,77 @@ struct ResponseExport: Sendable {
         return columns
     }
 
-    /// Appends one response to `writer`, reading the row's columns by position (as `selectColumns`).
-    /// Values are read straight from the row (no generic decoding): this runs a million times.
-    func append(_ row: MariaDBRow, columns: [Column], to writer: inout CSVWriter) throws {
-        let values = row.values
+    /// Appends one response to `writer`, reading the row's columns by position (as `selectColumns`)
+    /// in place in the database client's buffers: this runs a million times per export.
+    func append(_ row: MariaDBRowView, columns: [Column], to writer: inout CSVWriter) throws {
         for index in 0..<5 {
-            switch values[index] {
-            case .int(let n): writer.append(.integer(Int(n)))
-            case .uint(let n): writer.append(.integer(Int(n)))
-            case .date(let date): writer.append(.timestamp(date))
-            default: writer.append(.empty)
+            if let n = row.integer(index) {
+                writer.append(.integer(Int(n)))
+            } else if let t = row.dateTime(index) {
+                writer.appendTimestamp(UTCDateTime(year: t.year, month: t.month, day: t.day, hour: t.hour, minute: t.minute, second: t.second))
+            } else {
+                writer.append(.empty)
             }
         }
         for (offset, column) in columns.enumerated() {
-            let value = values[5 + offset]
-            switch (column, value) {
-            case (.multiColumns(let options), _):
+            let index = 5 + offset
+            if case .multiColumns(let options) = column {
                 // A completed response saw the question: nothing ticked is a 0 for every option.
-                let chosen: [Substring]
-                if case .string(let packed) = value { chosen = packed.split(separator: ",") } else { chosen = [] }
-                for option in options {
-                    writer.append(.boolean(chosen.contains { $0 == option }))
+                let written: Void? = try row.withBytes(index) { list in
+                    for option in options { writer.append(.boolean(Self.commaList(list, contains: option))) }
+                }
+                if written == nil {
+                    for _ in options { writer.append(.boolean(false)) }
                 }
                 continue
-            case (_, .null):
+            }
+            if row.isNull(index) {
                 writer.append(.empty)
-            case (.choice(let labels), .string(let code)):
-                writer.append(.text(labels?[code] ?? code))
-            case (.multiPacked(let labels), .string(let packed)):
-                writer.append(.text(packed.split(separator: ",").map { labels?[String($0)] ?? String($0) }.joined(separator: ";")))
-            case (.integer, .int(let n)):
-                writer.append(.integer(Int(n)))
-            case (.integer, .uint(let n)):
-                writer.append(.integer(Int(n)))
-            case (.money, .string(let digits)):
-                writer.append(.decimalText(digits))
-            case (.money, .decimal(let amount)):
-                writer.append(.money(amount))
-            case (.text, .string(let text)):
-                writer.append(.text(text))
-            default:
-                throw MariaDBError(kind: .decoding, message: "unexpected value for export column \(5 + offset)")
+                continue
+            }
+            let written: Void?
+            switch column {
+            case .choice(let labels):
+                written = try row.withBytes(index) { code in
+                    if let label = labels?.first(where: { code.elementsEqual($0.code) }) {
+                        writer.append(.text(label.text))
+                    } else {
+                        writer.appendText(bytes: code)
+                    }
+                }
+            case .multiPacked(let labels):
+                written = try row.withBytes(index) { bytes in
+                    let packed = String(decoding: bytes, as: UTF8.self)
+                    writer.append(.text(packed.split(separator: ",").map { labels?[String($0)] ?? String($0) }.joined(separator: ";")))
+                }
+            case .integer:
+                written = row.integer(index).map { writer.append(.integer(Int($0))) }
+            case .money:
+                written = try row.withBytes(index) { writer.appendDecimalText(bytes: $0) }
+            case .text:
+                written = try row.withBytes(index) { writer.appendText(bytes: $0) }
+            case .multiColumns:
+                written = ()
+            }
+            guard written != nil else {
+                throw MariaDBError(kind: .decoding, message: "unexpected value for export column \(index)")
             }
         }
         writer.endRow()
+    }
+
+    /// Whether the comma-separated `list` (a `SET` value, `a,b,c`) holds `item`.
+    static func commaList(_ list: UnsafeBufferPointer<UInt8>, contains item: [UInt8]) -> Bool {
+        var start = 0
+        while start <= list.count {
+            var end = start
+            while end < list.count && list[end] != UInt8(ascii: ",") { end += 1 }
+            if end - start == item.count && list[start..<end].elementsEqual(item) {
+                return true
+            }
+            start = end + 1
+        }
+        return false
     }
 
     /// The codebook: every variable with its question and, for choices, each code and label.

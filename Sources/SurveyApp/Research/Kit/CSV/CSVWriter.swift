@@ -71,6 +71,43 @@ struct CSVWriter {
         return bytes
     }
 
+    /// Exchanges the writer's buffer with `other`: an encoder that keeps its output elsewhere
+    /// between records swaps it in, appends a record, and swaps it back out.
+    mutating func swapBuffer(with other: inout [UInt8]) {
+        swap(&buffer, &other)
+    }
+
+    /// Appends whole records already encoded in this format (by another writer).
+    mutating func append(encoded bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Appends a text field from UTF-8 bytes, quoted and neutralised like `.text`.
+    mutating func appendText(bytes: UnsafeBufferPointer<UInt8>) {
+        beginField()
+        appendTextBytes(bytes)
+    }
+
+    /// Appends a number written in plain decimal digits, like `.decimalText`.
+    mutating func appendDecimalText(bytes: UnsafeBufferPointer<UInt8>) {
+        beginField()
+        let start = buffer.count
+        buffer.append(contentsOf: bytes)
+        if format.decimalSeparator != UInt8(ascii: ".") {
+            buffer.withUnsafeMutableBufferPointer { out in
+                for index in start..<out.count where out[index] == UInt8(ascii: ".") {
+                    out[index] = format.decimalSeparator
+                }
+            }
+        }
+    }
+
+    /// Appends a UTC timestamp given field by field, like `.timestamp`.
+    mutating func appendTimestamp(_ time: UTCDateTime) {
+        beginField()
+        appendTimestampFields(time)
+    }
+
     /// Appends a header record of column names (written as text cells, so
     /// user-defined question titles are neutralised too).
     mutating func append(header: [String]) {
@@ -101,11 +138,8 @@ struct CSVWriter {
         case .boolean(let value):
             beginField()
             buffer.append(value ? UInt8(ascii: "1") : UInt8(ascii: "0"))
-        case .decimalText(let text):
-            beginField()
-            for byte in text.utf8 {
-                buffer.append(byte == UInt8(ascii: ".") ? format.decimalSeparator : byte)
-            }
+        case .decimalText(var text):
+            text.withUTF8 { appendDecimalText(bytes: $0) }
         case .empty:
             beginField()
         }
@@ -124,26 +158,32 @@ struct CSVWriter {
     }
 
     /// Writes a text field, quoting and neutralising as needed, straight from
-    /// the string's UTF-8 view (no intermediate String).
+    /// the string's UTF-8 bytes (no intermediate String or array).
     private mutating func appendText(_ string: String) {
         beginField()
-        let utf8 = string.utf8
+        var string = string
+        string.withUTF8 { appendTextBytes($0) }
+    }
+
+    private mutating func appendTextBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
         let separator = format.separator
-        let needsQuotes = utf8.contains { byte in
-            byte == separator || byte == Self.quote || byte == Self.carriageReturn || byte == Self.lineFeed
+        var needsQuotes = false
+        for byte in bytes where byte == separator || byte == Self.quote || byte == Self.carriageReturn || byte == Self.lineFeed {
+            needsQuotes = true
+            break
         }
-        let needsNeutralising = format.neutralizesFormulas && Self.startsFormula(utf8.first)
+        let needsNeutralising = format.neutralizesFormulas && Self.startsFormula(bytes.first)
 
         if needsQuotes { buffer.append(Self.quote) }
         if needsNeutralising { buffer.append(Self.apostrophe) }
         if needsQuotes {
-            for byte in utf8 {
+            for byte in bytes {
                 if byte == Self.quote { buffer.append(Self.quote) }
                 buffer.append(byte)
             }
             buffer.append(Self.quote)
         } else {
-            buffer.append(contentsOf: utf8)
+            buffer.append(contentsOf: bytes)
         }
     }
 
@@ -164,19 +204,23 @@ struct CSVWriter {
         appendDigits(value.magnitude, minimumWidth: 1)
     }
 
-    /// Writes `value` in base 10, left-padded with zeros to `minimumWidth`.
+    /// Writes `value` in base 10, left-padded with zeros to `minimumWidth` (at most 20).
     private mutating func appendDigits(_ value: UInt, minimumWidth: Int) {
-        // Digits come out least significant first; write them, then reverse in place.
-        let start = buffer.count
-        var remaining = value
-        repeat {
-            buffer.append(UInt8(ascii: "0") + UInt8(remaining % 10))
-            remaining /= 10
-        } while remaining > 0
-        while buffer.count - start < minimumWidth {
-            buffer.append(UInt8(ascii: "0"))
+        // Digits come out least significant first: fill a scratch buffer from its end.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
+            var index = scratch.count
+            var remaining = value
+            repeat {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            } while remaining > 0
+            while scratch.count - index < minimumWidth && index > 0 {
+                index -= 1
+                scratch[index] = UInt8(ascii: "0")
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[index...]))
         }
-        buffer[start...].reverse()
     }
 
     /// Writes an exact decimal with the format's decimal separator.
@@ -214,6 +258,10 @@ struct CSVWriter {
     /// written as an empty field.
     private mutating func appendTimestamp(_ date: Date) {
         guard let time = UTCDateTime(date) else { return }
+        appendTimestampFields(time)
+    }
+
+    private mutating func appendTimestampFields(_ time: UTCDateTime) {
         if time.year < 0 { buffer.append(UInt8(ascii: "-")) }
         appendDigits(UInt(time.year.magnitude), minimumWidth: 4)
         buffer.append(UInt8(ascii: "-"))

@@ -14,6 +14,10 @@ struct UTCDateTime: Sendable, Equatable {
     var minute: Int
     var second: Int
 
+    init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+    }
+
     /// The fields of `date`, truncating fractional seconds toward the past;
     /// `nil` for a date too far out to be a real timestamp (beyond ±10¹² s).
     init?(_ date: Date) {
