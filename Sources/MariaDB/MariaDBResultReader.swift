@@ -106,32 +106,19 @@ final class MariaDBResultReader {
 
     /// Appends up to `limit` rows. Returns false once the result is exhausted.
     func fetch(into rows: inout [MariaDBRow], limit: Int) throws -> Bool {
-        guard !finished else { return false }
-        guard let stmt = statement.handle else {
-            finished = true
-            throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
-        }
-        var fetched = 0
-        while fetched < limit {
-            let status = mysql_stmt_fetch(stmt)
-            if status == MYSQL_NO_DATA {
-                finish()
-                return false
-            }
-            if status == 1 {
-                let error = MariaDBStatement.error(stmt, stage: .fetch)
-                finish()
-                throw error
-            }
+        try forEachRow(limit: limit) { stmt in
             rows.append(MariaDBRow(columns: columns, values: try currentValues(stmt)))
-            fetched += 1
         }
-        return true
     }
 
     /// Calls `body` with each of up to `limit` rows, seen in place in the column buffers (no
     /// Swift values are made). Returns false once the result is exhausted.
     func visit(limit: Int, _ body: (MariaDBRowView) throws -> Void) throws -> Bool {
+        try forEachRow(limit: limit) { _ in try body(MariaDBRowView(reader: self)) }
+    }
+
+    /// Fetches up to `limit` rows into the column buffers, calling `body` after each.
+    private func forEachRow(limit: Int, _ body: (UnsafeMutablePointer<MYSQL_STMT>) throws -> Void) throws -> Bool {
         guard !finished else { return false }
         guard let stmt = statement.handle else {
             finished = true
@@ -148,7 +135,7 @@ final class MariaDBResultReader {
                 finish()
                 throw error
             }
-            try body(MariaDBRowView(reader: self))
+            try body(stmt)
         }
         return true
     }
