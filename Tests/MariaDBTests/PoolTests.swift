@@ -6,7 +6,9 @@ import Testing
 @Suite("The connection pool")
 struct PoolTests {
     @Test func fiveHundredTasksOverEightConnections() async throws {
-        try await TestDatabase.with(poolSize: 8) { db, _ in
+        // The last of 500 waiters waits for ~60 statements per connection: generous room, as the
+        // whole suite runs at once on two cores (the timeout itself has its own test below).
+        try await TestDatabase.with(poolSize: 8, configure: { $0.acquireTimeout = .seconds(60) }) { db, _ in
             try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE hits (n INT NOT NULL)") }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for n in 0..<500 {
