@@ -10,20 +10,27 @@ import Testing
         try upstreams.map { "\($0.address)\n" }.joined().write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    private func temporaryFile() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("lb-backends-\(UUID().uuidString).txt").path
+    /// A balancer whose backends come from a fresh backends file listing `initial`; `body` gets
+    /// the file's path to rewrite. The file is removed afterwards.
+    private func withFileBalancer(
+        listing initial: [TestUpstream], reloadInterval: TimeAmount? = nil,
+        _ body: (LoadBalancer, Int, String) async throws -> Void
+    ) async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lb-backends-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try self.writeFile(file, initial)
+        let backends = try BackendsFile.load(path: file)
+        try await withBalancer([], configure: { configuration in
+            configuration.backendsFile = file
+            configuration.backends = backends
+            configuration.reloadInterval = reloadInterval
+        }) { balancer, port in try await body(balancer, port, file) }
     }
 
     @Test func aSIGHUPReloadAddsABackend() async throws {
         let upstreams = try await startUpstreams(2)
         defer { Task { await stopAll(upstreams) } }
-        let file = self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try self.writeFile(file, [upstreams[0]])
-        try await withBalancer([], configure: { configuration in
-            configuration.backendsFile = file
-            configuration.backends = try! BackendsFile.load(path: file)
-        }) { balancer, port in
+        try await withFileBalancer(listing: [upstreams[0]]) { balancer, port, file in
             let signals = balancer.reloadOnSIGHUP()
             defer { signals.cancel() }
             // A keep-alive connection opened before the reload, and a request in flight across it.
@@ -48,14 +55,7 @@ import Testing
     @Test func aChangedFileIsReloadedAndARemovedBackendFinishesItsRequest() async throws {
         let upstreams = try await startUpstreams(2)
         defer { Task { await stopAll(upstreams) } }
-        let file = self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try self.writeFile(file, upstreams)
-        try await withBalancer([], configure: { configuration in
-            configuration.backendsFile = file
-            configuration.backends = try! BackendsFile.load(path: file)
-            configuration.reloadInterval = .milliseconds(100)
-        }) { balancer, port in
+        try await withFileBalancer(listing: upstreams, reloadInterval: .milliseconds(100)) { balancer, port, file in
             let busy = try await TestConnection.connect(port: port)
             async let slow = busy.request(.GET, "/slow/800")
             #expect(await eventually { balancer.registry.snapshot().contains { $0.inFlight == 1 } })
@@ -77,13 +77,7 @@ import Testing
     @Test func aBrokenFileKeepsTheCurrentBackends() async throws {
         let upstreams = try await startUpstreams(1)
         defer { Task { await stopAll(upstreams) } }
-        let file = self.temporaryFile()
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try self.writeFile(file, upstreams)
-        try await withBalancer([], configure: { configuration in
-            configuration.backendsFile = file
-            configuration.backends = try! BackendsFile.load(path: file)
-        }) { balancer, port in
+        try await withFileBalancer(listing: upstreams) { balancer, port, file in
             try "this is not a backend\n".write(toFile: file, atomically: true, encoding: .utf8)
             #expect(throws: ConfigurationError.self) { try balancer.reload() }
             #expect(balancer.registry.backends.count == 1)
