@@ -16,20 +16,35 @@ import Synchronization
 public final class MariaDBClient: Service, Sendable {
     public let configuration: MariaDBConfiguration
     private let logger: Logger
-    /// One thread per connection, whose blocking C calls run there, plus one for the pool's timers
-    /// (a connection's thread may be blocked in a long statement).
-    private let threads: MultiThreadedEventLoopGroup
+    /// The I/O threads: each runs libmariadb in non-blocking mode for its share of the connections.
+    private let reactors: [MariaDBReactor]
+    /// One thread for the pool's timers.
+    private let timers: MultiThreadedEventLoopGroup
     private let pool: MariaDBConnectionPool
 
     public init(configuration: MariaDBConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         let size = max(1, configuration.poolSize)
-        threads = MultiThreadedEventLoopGroup(numberOfThreads: size + 1)
-        let loops = Array(threads.makeIterator())
-        let connections = (0..<size).map { MariaDBConnection(configuration: configuration, eventLoop: loops[$0]) }
-        pool = MariaDBConnectionPool(connections: connections, timerLoop: loops[size])
+        let reactors = (0..<max(1, min(configuration.ioThreads, size))).map { MariaDBReactor(name: "mariadb-io-\($0)") }
+        self.reactors = reactors
+        timers = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let connections = (0..<size).map {
+            MariaDBConnection(configuration: configuration, reactor: reactors[$0 % reactors.count])
+        }
+        pool = MariaDBConnectionPool(connections: connections, timerLoop: timers.next())
     }
+
+    /// An executor for tasks that mostly talk to the database: one of the client's I/O threads.
+    /// A task that prefers it (`withTaskExecutorPreference(db.taskExecutor) { … }`) runs its own
+    /// code there too, so a statement's reply resumes it without a thread switch, and a lease
+    /// goes to a connection of that thread when one is free. Handy for batch jobs and workers;
+    /// keep CPU-heavy work off it, as it delays the replies of the thread's other connections.
+    /// Successive calls hand out the threads in turn.
+    public var taskExecutor: any TaskExecutor {
+        reactors[nextReactor.add(1, ordering: .relaxed).oldValue % reactors.count]
+    }
+    private let nextReactor = Atomic<Int>(0)
 
     /// Connections leased right now, callers waiting for one, and the pool's size.
     public var usage: (leased: Int, waiting: Int, size: Int) {
@@ -48,7 +63,8 @@ public final class MariaDBClient: Service, Sendable {
         for connection in pool.shutDown() {
             await connection.close()
         }
-        try? await threads.shutdownGracefully()
+        for reactor in reactors { reactor.stop() }
+        try? await timers.shutdownGracefully()
     }
 
     /// Leases a connection for the duration of `body`.

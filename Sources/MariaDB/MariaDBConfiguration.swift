@@ -31,12 +31,15 @@ public struct MariaDBConfiguration: Sendable {
     public var idleCheckInterval: Duration
     /// Allows `LOAD DATA LOCAL INFILE` from this client.
     public var allowLocalInfile: Bool
+    /// Threads that run the connections' I/O (libmariadb in non-blocking mode, over epoll); each
+    /// serves `poolSize / ioThreads` connections.
+    public var ioThreads: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 3306, user: String, password: String = "", database: String,
         tls: TLS = .disabled, poolSize: Int = 8, acquireTimeout: Duration = .seconds(5),
         connectTimeout: Duration = .seconds(5), ioTimeout: Duration = .seconds(60),
-        idleCheckInterval: Duration = .milliseconds(200), allowLocalInfile: Bool = false
+        idleCheckInterval: Duration = .milliseconds(200), allowLocalInfile: Bool = false, ioThreads: Int = 2
     ) {
         self.host = host
         self.port = port
@@ -50,11 +53,12 @@ public struct MariaDBConfiguration: Sendable {
         self.ioTimeout = ioTimeout
         self.idleCheckInterval = idleCheckInterval
         self.allowLocalInfile = allowLocalInfile
+        self.ioThreads = ioThreads
     }
 
     /// Parses `mariadb://user:password@host:port/database` (also `mysql://`). Query options:
     /// `tls=disabled|required|verify-ca|verify-identity`, `ca=/path/ca.pem`, `pool=N`,
-    /// `acquire_timeout_ms=N`, `connect_timeout_ms=N`, `io_timeout_ms=N`, `local_infile=1`.
+    /// `acquire_timeout_ms=N`, `connect_timeout_ms=N`, `io_timeout_ms=N`, `local_infile=1`, `io_threads=N`.
     public init(url string: String) throws {
         func invalid(_ why: String) -> MariaDBError {
             MariaDBError(kind: .configuration, message: "invalid database URL: \(why)")
@@ -96,6 +100,10 @@ public struct MariaDBConfiguration: Sendable {
         if let text = options["pool"] {
             guard let n = Int(text), (1...1000).contains(n) else { throw invalid("pool must be 1...1000") }
             poolSize = n
+        }
+        if let text = options["io_threads"] {
+            guard let n = Int(text), (1...64).contains(n) else { throw invalid("io_threads must be 1...64") }
+            ioThreads = n
         }
         acquireTimeout = try milliseconds("acquire_timeout_ms") ?? acquireTimeout
         connectTimeout = try milliseconds("connect_timeout_ms") ?? connectTimeout

@@ -1,13 +1,14 @@
-import NIOCore
 import Synchronization
 
-/// One MariaDB connection. Its executor is its own event loop thread, so every blocking C call
-/// runs there: never on a SwiftNIO server loop, never on Swift's cooperative pool.
+/// One MariaDB connection. Its executor is the reactor thread that owns its socket, so every C
+/// call runs there: never on a SwiftNIO server loop, never on Swift's cooperative pool. A call
+/// that waits for the server suspends; the reactor serves its other connections meanwhile.
 ///
-/// Lease it from ``MariaDBClient/withConnection(isolation:_:)``; do not keep it afterwards.
+/// Lease it from ``MariaDBClient/withConnection(isolation:_:)``; do not keep it afterwards. Its
+/// calls must not overlap (each waits for the previous one): an overlapping call is refused.
 public actor MariaDBConnection {
-    nonisolated let eventLoop: any EventLoop
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
+    nonisolated let reactor: MariaDBReactor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { reactor.asUnownedSerialExecutor() }
 
     private let configuration: MariaDBConfiguration
     private var handle: MariaDBHandle?
@@ -26,9 +27,28 @@ public actor MariaDBConnection {
     /// Readable without a hop, so a clean lease ends without one.
     nonisolated let needsCheckIn = Atomic<Bool>(false)
 
-    init(configuration: MariaDBConfiguration, eventLoop: any EventLoop) {
+    /// True while a call is talking to the server (it may be suspended, waiting for the socket).
+    private var busy = false
+
+    init(configuration: MariaDBConfiguration, reactor: MariaDBReactor) {
         self.configuration = configuration
-        self.eventLoop = eventLoop
+        self.reactor = reactor
+    }
+
+    /// Runs one call: refuses an overlapping one (libmariadb allows one command in flight), and
+    /// makes the task prefer the reactor meanwhile, so a reply resumes it right on the reactor
+    /// thread. Without the preference, each resumption would go through the task's own executor
+    /// and back: two thread switches per wait.
+    private func exclusive<T>(_ body: nonisolated(nonsending) () async throws -> T) async throws -> T {
+        guard !busy else {
+            throw MariaDBError(kind: .usage, message: "a call on this connection is still running; await it before the next")
+        }
+        busy = true
+        defer { busy = false }
+        if withUnsafeCurrentTask(body: { $0?.unownedTaskExecutor }) == reactor.asUnownedTaskExecutor() {
+            return try await body()
+        }
+        return try await withTaskExecutorPreference(reactor, operation: body)
     }
 
     // MARK: Lifecycle (called by the pool)
@@ -38,60 +58,72 @@ public actor MariaDBConnection {
     }
 
     /// Runs the lease's check before its first statement.
-    private func checkOutIfJustLeased() throws {
+    private func checkOutIfJustLeased() async throws {
         if justLeased.exchange(false, ordering: .relaxed) {
-            try checkOut()
+            try await checkOut()
         }
         lastUsed = .now
     }
 
     /// Makes the connection usable: reconnects a closed one, and checks (without a round trip) that
     /// the server has not closed an idle one, as it does when it restarts.
-    private func checkOut() throws {
+    private func checkOut() async throws {
         if let handle, ContinuousClock.now - lastUsed > configuration.idleCheckInterval, !handle.socketLooksAlive() {
             discardHandle()
         }
-        _ = try openHandle()
+        _ = try await openHandle()
     }
 
     /// Leaves the connection clean for the next lease.
-    func checkIn() {
+    func checkIn() async {
         lastUsed = .now
+        // A call still running here was abandoned by its lease (only possible with unstructured
+        // tasks): the connection's state is unknown, so it is dropped.
+        if busy {
+            discardHandle()
+            return
+        }
+        busy = true
+        defer { busy = false }
         if let reader {
-            reader.finish()
+            await reader.finish()
             self.reader = nil
         }
         if inTransaction {
             // The lease ended inside a transaction (the caller forgot, or threw): undo it.
-            do { try handle?.simpleQuery("ROLLBACK") } catch { discardHandle() }
+            do { try await handle?.simpleQuery("ROLLBACK") } catch { discardHandle() }
             inTransaction = false
         }
     }
 
     func close() {
+        reader?.finishBlocking()
         reader = nil
         handle?.close()
         handle = nil
     }
 
     private func discardHandle() {
+        handle?.shutDownSocket()
         reader = nil
         handle?.close()
         handle = nil
         inTransaction = false
     }
 
-    private func openHandle() throws -> MariaDBHandle {
+    private func openHandle() async throws -> MariaDBHandle {
         if let handle { return handle }
-        let fresh = try MariaDBHandle(configuration: configuration)
+        let fresh = try await MariaDBHandle.connect(configuration: configuration, reactor: reactor)
         handle = fresh
         return fresh
     }
 
     /// The TLS cipher in use, or nil when the session is plain text.
-    public func tlsCipher() throws -> String? {
-        try checkOutIfJustLeased()
-        return try openHandle().tlsCipher
+    public func tlsCipher() async throws -> String? {
+        try await exclusive {
+            try await checkOutIfJustLeased()
+            return try await openHandle().tlsCipher
+        }
     }
 
     // MARK: Statements
@@ -99,23 +131,23 @@ public actor MariaDBConnection {
     /// Runs `body` with the prepared statement for `query`. Preparing executes nothing, so when
     /// the connection turns out to be lost at that point (and no transaction is open) it is
     /// replaced and the prepare retried once. Failures after that are reported, never re-sent.
-    private func withStatement<T>(_ query: SQLQuery, _ body: (MariaDBStatement) throws -> T) throws -> T {
-        try checkOutIfJustLeased()
+    private func withStatement<T>(_ query: SQLQuery, _ body: nonisolated(nonsending) (MariaDBStatement) async throws -> T) async throws -> T {
+        try await checkOutIfJustLeased()
         guard reader == nil else {
             throw MariaDBError(kind: .usage, message: "the connection is streaming a result; finish it first")
         }
         var statement: MariaDBStatement
         do {
-            statement = try openHandle().statement(for: query.sql)
+            statement = try await openHandle().statement(for: query.sql)
         } catch let error as MariaDBError where error.isConnectionLost && !inTransaction {
             discardHandle()
-            statement = try openHandle().statement(for: query.sql)
+            statement = try await openHandle().statement(for: query.sql)
         } catch let error as MariaDBError where error.isConnectionLost {
             discardHandle()
             throw error
         }
         do {
-            return try body(statement)
+            return try await body(statement)
         } catch let error as MariaDBError where error.isConnectionLost {
             discardHandle()
             throw error
@@ -123,117 +155,143 @@ public actor MariaDBConnection {
     }
 
     /// Runs a statement that returns rows and collects them all. For large results use ``stream(_:batchSize:isolation:_:)``.
-    public func query(_ query: SQLQuery) throws -> [MariaDBRow] {
-        try withStatement(query) { statement in
-            guard let reader = try statement.execute(query.binds) else { return [] }
-            defer { reader.finish() }
-            var rows: [MariaDBRow] = []
-            while try reader.fetch(into: &rows, limit: 4096) {}
-            return rows
+    public func query(_ query: SQLQuery) async throws -> [MariaDBRow] {
+        try await exclusive {
+            try await withStatement(query) { statement in
+                guard let reader = try await statement.execute(query.binds) else { return [] }
+                var rows: [MariaDBRow] = []
+                do {
+                    while try await reader.fetch(into: &rows, limit: 4096) {}
+                } catch {
+                    reader.finishBlocking()
+                    throw error
+                }
+                return rows
+            }
         }
     }
 
     /// Runs a statement that returns no rows.
     @discardableResult
-    public func execute(_ query: SQLQuery) throws -> MariaDBExecuteResult {
-        try withStatement(query) { statement in
-            if let reader = try statement.execute(query.binds) { reader.finish() }
-            return MariaDBExecuteResult(affectedRows: statement.affectedRows, lastInsertID: statement.lastInsertID)
+    public func execute(_ query: SQLQuery) async throws -> MariaDBExecuteResult {
+        try await exclusive {
+            try await withStatement(query) { statement in
+                if let reader = try await statement.execute(query.binds) { await reader.finish() }
+                return MariaDBExecuteResult(affectedRows: statement.affectedRows, lastInsertID: statement.lastInsertID)
+            }
         }
     }
 
     /// Runs SQL without values over the text protocol (DDL, `SET`, …). Returns the affected rows.
     @discardableResult
-    public func execute(unsafeSQL sql: String) throws -> UInt64 {
-        try checkOutIfJustLeased()
+    public func execute(unsafeSQL sql: String) async throws -> UInt64 {
+        try await exclusive { try await simpleQuery(sql) }
+    }
+
+    private func simpleQuery(_ sql: String) async throws -> UInt64 {
+        try await checkOutIfJustLeased()
         guard reader == nil else {
             throw MariaDBError(kind: .usage, message: "the connection is streaming a result; finish it first")
         }
         do {
-            return try openHandle().simpleQuery(sql)
+            return try await openHandle().simpleQuery(sql)
         } catch let error as MariaDBError where error.isConnectionLost {
             discardHandle()
             throw error
         }
     }
 
-    func openStream(_ query: SQLQuery) throws {
-        reader = try withStatement(query) { statement in
-            guard let reader = try statement.execute(query.binds) else {
-                throw MariaDBError(kind: .usage, message: "stream() needs a statement that returns rows")
+    func openStream(_ query: SQLQuery) async throws {
+        try await exclusive {
+            reader = try await withStatement(query) { statement in
+                guard let reader = try await statement.execute(query.binds) else {
+                    throw MariaDBError(kind: .usage, message: "stream() needs a statement that returns rows")
+                }
+                return reader
             }
-            return reader
         }
     }
 
-    func nextBatch(limit: Int) throws -> [MariaDBRow]? {
-        guard let reader else { return nil }
-        var rows: [MariaDBRow] = []
-        rows.reserveCapacity(limit)
-        do {
-            let more = try reader.fetch(into: &rows, limit: limit)
-            if !more { self.reader = nil }
-        } catch let error as MariaDBError {
-            self.reader = nil
-            if error.isConnectionLost { discardHandle() }
-            throw error
+    func nextBatch(limit: Int) async throws -> [MariaDBRow]? {
+        try await exclusive {
+            guard let reader else { return nil }
+            var rows: [MariaDBRow] = []
+            rows.reserveCapacity(limit)
+            do {
+                let more = try await reader.fetch(into: &rows, limit: limit)
+                if !more { self.reader = nil }
+            } catch let error as MariaDBError {
+                self.reader = nil
+                if error.isConnectionLost { discardHandle() }
+                throw error
+            }
+            return rows.isEmpty ? nil : rows
         }
-        return rows.isEmpty ? nil : rows
     }
 
     /// Encodes rows of the open stream on this thread until `minimumBytes` are written or the
     /// result ends; nil when no row was left.
     func nextEncoded(
         minimumBytes: Int, encode: @Sendable (MariaDBRowView, inout [UInt8]) throws -> Void
-    ) throws -> (bytes: [UInt8], rows: Int)? {
-        guard let reader else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(minimumBytes + minimumBytes / 2)
-        var rows = 0
-        do {
-            var more = true
-            while more && bytes.count < minimumBytes {
-                more = try reader.visit(limit: 256) { row in
-                    try encode(row, &bytes)
-                    rows += 1
+    ) async throws -> (bytes: [UInt8], rows: Int)? {
+        try await exclusive {
+            guard let reader else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(minimumBytes + minimumBytes / 2)
+            var rows = 0
+            do {
+                var more = true
+                while more && bytes.count < minimumBytes {
+                    more = try await reader.visit(limit: 256) { row in
+                        try encode(row, &bytes)
+                        rows += 1
+                    }
                 }
+                if !more { self.reader = nil }
+            } catch {
+                self.reader = nil
+                if let error = error as? MariaDBError, error.isConnectionLost { discardHandle() }
+                throw error
             }
-            if !more { self.reader = nil }
-        } catch {
-            self.reader = nil
-            if let error = error as? MariaDBError, error.isConnectionLost { discardHandle() }
-            throw error
+            return rows == 0 ? nil : (bytes, rows)
         }
-        return rows == 0 ? nil : (bytes, rows)
     }
 
-    func closeStream() {
-        reader?.finish()
-        reader = nil
+    func closeStream() async {
+        _ = try? await exclusive {
+            await reader?.finish()
+            reader = nil
+        }
     }
 
     // MARK: Transactions
 
-    func begin() throws {
-        try checkOutIfJustLeased()
-        guard !inTransaction else { throw MariaDBError(kind: .usage, message: "a transaction is already open") }
-        do {
-            try openHandle().simpleQuery("START TRANSACTION")
-        } catch let error as MariaDBError where error.isConnectionLost {
-            // Nothing has happened in this transaction yet: a fresh connection is safe.
-            discardHandle()
-            try openHandle().simpleQuery("START TRANSACTION")
+    func begin() async throws {
+        try await exclusive {
+            try await checkOutIfJustLeased()
+            guard !inTransaction else { throw MariaDBError(kind: .usage, message: "a transaction is already open") }
+            do {
+                try await openHandle().simpleQuery("START TRANSACTION")
+            } catch let error as MariaDBError where error.isConnectionLost {
+                // Nothing has happened in this transaction yet: a fresh connection is safe.
+                discardHandle()
+                try await openHandle().simpleQuery("START TRANSACTION")
+            }
+            inTransaction = true
         }
-        inTransaction = true
     }
 
-    func commit() throws {
-        defer { inTransaction = false }
-        try execute(unsafeSQL: "COMMIT")
+    func commit() async throws {
+        try await exclusive {
+            defer { inTransaction = false }
+            try await simpleQuery("COMMIT")
+        }
     }
 
-    func rollback() throws {
-        defer { inTransaction = false }
-        try execute(unsafeSQL: "ROLLBACK")
+    func rollback() async throws {
+        try await exclusive {
+            defer { inTransaction = false }
+            try await simpleQuery("ROLLBACK")
+        }
     }
 }

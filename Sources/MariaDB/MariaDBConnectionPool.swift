@@ -18,6 +18,15 @@ final class MariaDBConnectionPool: Sendable {
         var nextID: UInt64 = 0
         var isShutDown = false
         var leased = 0
+
+        /// The most recently used idle connection, preferring one whose reactor is the calling
+        /// thread (a task running there then needs no thread switch for its statements).
+        mutating func takeIdle() -> MariaDBConnection? {
+            if let index = idle.lastIndex(where: { $0.reactor.isCurrent }) {
+                return idle.remove(at: index)
+            }
+            return idle.popLast()
+        }
     }
 
     private let state: Mutex<State>
@@ -38,7 +47,7 @@ final class MariaDBConnectionPool: Sendable {
         try Task.checkCancellation()
         let fast: Result<MariaDBConnection, any Error>? = state.withLock { s in
             if s.isShutDown { return .failure(Self.shutDownError) }
-            guard let connection = s.idle.popLast() else { return nil }
+            guard let connection = s.takeIdle() else { return nil }
             s.leased += 1
             return .success(connection)
         }
@@ -59,7 +68,7 @@ final class MariaDBConnectionPool: Sendable {
                 let immediate: Result<MariaDBConnection, any Error>? = state.withLock { s in
                     if s.isShutDown { return .failure(Self.shutDownError) }
                     if s.cancelled.remove(id) != nil { return .failure(CancellationError()) }
-                    if let connection = s.idle.popLast() {
+                    if let connection = s.takeIdle() {
                         s.leased += 1
                         return .success(connection)
                     }

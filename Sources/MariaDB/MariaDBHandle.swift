@@ -6,23 +6,36 @@ internal import CMariaDB
 /// `mysql_library_init` is a macro; its function form must run once before any other call.
 private let libraryInitialised: Bool = mysql_server_init(0, nil, nil) == 0
 
-/// Owns one `MYSQL*` and its prepared statements. Not thread-safe: only the connection actor that
-/// holds it calls it, always on that actor's own thread.
+/// Owns one `MYSQL*` in non-blocking mode and its prepared statements. Not thread-safe: only the
+/// connection actor that holds it calls it, always on that actor's reactor thread.
 final class MariaDBHandle {
     private var mysql: UnsafeMutablePointer<MYSQL>?
+    let io: MariaDBIO
     private var statements: [String: MariaDBStatement] = [:]
     private static let statementCacheLimit = 128
+    /// The coroutine stack libmariadb runs a non-blocking call on: TLS handshakes need more than
+    /// its 60 KiB default.
+    private static let coroutineStackSize = 256 * 1024
 
-    init(configuration c: MariaDBConfiguration) throws {
+    private init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor) {
+        self.mysql = mysql
+        self.io = MariaDBIO(mysql: mysql, reactor: reactor)
+    }
+
+    static func connect(
+        configuration c: MariaDBConfiguration, reactor: MariaDBReactor, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> MariaDBHandle {
         guard libraryInitialised, let mysql = mysql_init(nil) else {
             throw MariaDBError(kind: .connection, message: "could not initialise the MariaDB client library")
         }
-        self.mysql = mysql
+        let handle = MariaDBHandle(mysql: mysql, reactor: reactor)
+        var stackSize = Self.coroutineStackSize
         var connectTimeout = c.connectTimeout.wholeSecondsRoundedUp
         var ioTimeout = c.ioTimeout.wholeSecondsRoundedUp
         var yes: my_bool = 1
         var no: my_bool = 0
         var localInfile: UInt32 = c.allowLocalInfile ? 1 : 0
+        mysql_options(mysql, MYSQL_OPT_NONBLOCK, &stackSize)
         mysql_options(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connectTimeout)
         mysql_options(mysql, MYSQL_OPT_READ_TIMEOUT, &ioTimeout)
         mysql_options(mysql, MYSQL_OPT_WRITE_TIMEOUT, &ioTimeout)
@@ -47,27 +60,49 @@ final class MariaDBHandle {
                 mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no)
             }
         }
-        let connected = mysql_real_connect(mysql, c.host, c.user, c.password, c.database, UInt32(c.port), nil, 0)
+        // libmariadb keeps using these strings through every `_cont` call, beyond the lifetime of
+        // the temporary C strings Swift would pass.
+        let host = MariaDBCString(c.host), user = MariaDBCString(c.user)
+        let password = MariaDBCString(c.password), database = MariaDBCString(c.database)
+        var connected: UnsafeMutablePointer<MYSQL>?
+        var status = mysql_real_connect_start(
+            &connected, mysql, host.pointer, user.pointer, password.pointer, database.pointer, UInt32(c.port), nil, 0)
+        while status != 0 {
+            status = mysql_real_connect_cont(&connected, mysql, await handle.io.wait(status))
+        }
+        withExtendedLifetime((host, user, password, database)) {}
         if connected == nil {
-            let error = makeError(stage: .connect)
-            close()
+            let error = handle.makeError(stage: .connect)
+            handle.close()
             throw error
         }
         // Connector/C 3.3 falls back to plain text when the server offers no TLS, even with
         // SSL_ENFORCE set: check that the session is really encrypted before trusting it.
         if c.tls != .disabled, mysql_get_ssl_cipher(mysql) == nil {
-            close()
+            handle.close()
             throw MariaDBError(kind: .connection, code: 2026, message: "TLS is required but the server did not offer it")
         }
+        return handle
     }
 
     deinit { close() }
 
+    /// Closes the statements and the connection. Nothing here waits for the server (COM_QUIT and
+    /// COM_STMT_CLOSE have no reply), so the blocking calls are fine on the reactor.
     func close() {
         for statement in statements.values { statement.close() }
         statements.removeAll()
+        io.close()
         if let mysql { mysql_close(mysql) }
         mysql = nil
+    }
+
+    /// Shuts the socket down before a lost or abandoned connection is closed, so that closing it
+    /// (which reads any rows still in flight) fails at once instead of waiting for them.
+    func shutDownSocket() {
+        guard let mysql else { return }
+        let fd = Int32(mysql_get_socket(mysql))
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     /// The TLS cipher of the session, or nil for plain text.
@@ -110,10 +145,10 @@ final class MariaDBHandle {
 
     /// A prepared statement for `sql`, from the cache when this connection has prepared it before,
     /// so a repeated statement costs one round trip.
-    func statement(for sql: String) throws -> MariaDBStatement {
+    func statement(for sql: String, isolation: isolated (any Actor)? = #isolation) async throws -> MariaDBStatement {
         if let cached = statements[sql] { return cached }
         guard let mysql else { throw makeError(stage: .prepare) }
-        let statement = try MariaDBStatement(mysql: mysql, sql: sql)
+        let statement = try await MariaDBStatement.prepare(mysql: mysql, io: io, sql: sql)
         if statements.count >= Self.statementCacheLimit, let victim = statements.first {
             victim.value.close()
             statements.removeValue(forKey: victim.key)
@@ -130,17 +165,80 @@ final class MariaDBHandle {
     /// Runs SQL over the text protocol (for statements that take no values: DDL in migrations,
     /// `SET`, transaction control). Any result set is read and dropped.
     @discardableResult
-    func simpleQuery(_ sql: String) throws -> UInt64 {
+    func simpleQuery(_ sql: String, isolation: isolated (any Actor)? = #isolation) async throws -> UInt64 {
         guard let mysql else { throw makeError(stage: .execute) }
-        let status = sql.utf8CString.withUnsafeBufferPointer { buffer in
-            mysql_real_query(mysql, buffer.baseAddress, UInt(buffer.count - 1))
+        let query = MariaDBCString(sql)
+        var failed: Int32 = 0
+        var status = mysql_real_query_start(&failed, mysql, query.pointer, UInt(query.count))
+        while status != 0 {
+            status = mysql_real_query_cont(&failed, mysql, await io.wait(status))
         }
-        guard status == 0 else { throw makeError(stage: .execute) }
-        if let result = mysql_store_result(mysql) {
+        withExtendedLifetime(query) {}
+        guard failed == 0 else { throw makeError(stage: .execute) }
+        var result: UnsafeMutablePointer<MYSQL_RES>?
+        status = mysql_store_result_start(&result, mysql)
+        while status != 0 {
+            status = mysql_store_result_cont(&result, mysql, await io.wait(status))
+        }
+        if let result {
             mysql_free_result(result)
         } else if mysql_field_count(mysql) != 0 {
             throw makeError(stage: .fetch)
         }
         return mysql_affected_rows(mysql)
     }
+}
+
+/// Waits for a connection's socket on its reactor, for the `_start`/`_cont` calls of libmariadb's
+/// non-blocking API. Shared by the handle and its statements and readers.
+final class MariaDBIO {
+    private var mysql: UnsafeMutablePointer<MYSQL>?
+    let reactor: MariaDBReactor
+    private var socket: Int32 = -1
+
+    init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor) {
+        self.mysql = mysql
+        self.reactor = reactor
+    }
+
+    /// Suspends until the reactor finds the socket ready for what `status` asks (or its timeout
+    /// passes), and returns the bits for the `_cont` call.
+    func wait(_ status: Int32, isolation: isolated (any Actor)? = #isolation) async -> Int32 {
+        guard let mysql else { return MYSQL_WAIT_TIMEOUT }
+        let current = Int32(mysql_get_socket(mysql))
+        if current != socket {
+            // A new socket (connecting): the old number may be reused by then.
+            if socket >= 0 { reactor.forget(socket: socket) }
+            socket = current
+        }
+        let timeout = status & MYSQL_WAIT_TIMEOUT != 0 ? mysql_get_timeout_value_ms(mysql) : 0
+        return await withUnsafeContinuation { continuation in
+            reactor.wait(socket: current, status: status, timeoutMS: timeout, continuation: continuation)
+        }
+    }
+
+    /// Before the connection's socket is closed.
+    func close() {
+        if socket >= 0 { reactor.forget(socket: socket) }
+        socket = -1
+        mysql = nil
+    }
+}
+
+/// A NUL-terminated copy of a string that stays put while libmariadb's coroutine reads it.
+final class MariaDBCString {
+    let pointer: UnsafeMutablePointer<CChar>
+    let count: Int
+
+    init(_ string: String) {
+        let utf8 = string.utf8
+        count = utf8.count
+        pointer = .allocate(capacity: count + 1)
+        pointer.withMemoryRebound(to: UInt8.self, capacity: count + 1) { bytes in
+            _ = UnsafeMutableBufferPointer(start: bytes, count: count).initialize(from: utf8)
+            bytes[count] = 0
+        }
+    }
+
+    deinit { pointer.deallocate() }
 }

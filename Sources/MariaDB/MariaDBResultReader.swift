@@ -75,7 +75,7 @@ final class MariaDBResultReader {
     }
 
     deinit {
-        finish()
+        finishBlocking()
         deallocate()
     }
 
@@ -105,34 +105,42 @@ final class MariaDBResultReader {
     }
 
     /// Appends up to `limit` rows. Returns false once the result is exhausted.
-    func fetch(into rows: inout [MariaDBRow], limit: Int) throws -> Bool {
-        try forEachRow(limit: limit) { stmt in
+    func fetch(into rows: inout [MariaDBRow], limit: Int, isolation: isolated (any Actor)? = #isolation) async throws -> Bool {
+        try await forEachRow(limit: limit) { stmt in
             rows.append(MariaDBRow(columns: columns, values: try currentValues(stmt)))
         }
     }
 
     /// Calls `body` with each of up to `limit` rows, seen in place in the column buffers (no
     /// Swift values are made). Returns false once the result is exhausted.
-    func visit(limit: Int, _ body: (MariaDBRowView) throws -> Void) throws -> Bool {
-        try forEachRow(limit: limit) { _ in try body(MariaDBRowView(reader: self)) }
+    func visit(limit: Int, isolation: isolated (any Actor)? = #isolation, _ body: (MariaDBRowView) throws -> Void) async throws -> Bool {
+        try await forEachRow(limit: limit) { _ in try body(MariaDBRowView(reader: self)) }
     }
 
-    /// Fetches up to `limit` rows into the column buffers, calling `body` after each.
-    private func forEachRow(limit: Int, _ body: (UnsafeMutablePointer<MYSQL_STMT>) throws -> Void) throws -> Bool {
+    /// Fetches up to `limit` rows into the column buffers, calling `body` after each. A row
+    /// already in the client's buffer is fetched without suspending.
+    private func forEachRow(
+        limit: Int, isolation: isolated (any Actor)? = #isolation, _ body: (UnsafeMutablePointer<MYSQL_STMT>) throws -> Void
+    ) async throws -> Bool {
         guard !finished else { return false }
         guard let stmt = statement.handle else {
             finished = true
             throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
         }
+        let io = statement.io
         for _ in 0..<limit {
-            let status = mysql_stmt_fetch(stmt)
-            if status == MYSQL_NO_DATA {
-                finish()
+            var fetched: Int32 = 0
+            var wait = mysql_stmt_fetch_start(&fetched, stmt)
+            while wait != 0 {
+                wait = mysql_stmt_fetch_cont(&fetched, stmt, await io.wait(wait))
+            }
+            if fetched == MYSQL_NO_DATA {
+                finishBlocking()  // every row is read: nothing left to wait for
                 return false
             }
-            if status == 1 {
+            if fetched == 1 {
                 let error = MariaDBStatement.error(stmt, stage: .fetch)
-                finish()
+                finishBlocking()
                 throw error
             }
             try body(stmt)
@@ -260,7 +268,20 @@ final class MariaDBResultReader {
     }
 
     /// Reads and drops whatever rows remain, leaving the connection ready for the next statement.
-    func finish() {
+    func finish(isolation: isolated (any Actor)? = #isolation) async {
+        guard !finished else { return }
+        finished = true
+        guard let stmt = statement.handle else { return }
+        var failed: my_bool = 0
+        var wait = mysql_stmt_free_result_start(&failed, stmt)
+        while wait != 0 {
+            wait = mysql_stmt_free_result_cont(&failed, stmt, await statement.io.wait(wait))
+        }
+    }
+
+    /// As ``finish(isolation:)``, blocking the thread while unread rows arrive: for when every
+    /// row has been read already, after an error, and for `deinit`.
+    func finishBlocking() {
         guard !finished else { return }
         finished = true
         if let stmt = statement.handle { mysql_stmt_free_result(stmt) }

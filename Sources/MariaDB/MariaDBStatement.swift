@@ -1,27 +1,39 @@
 import Foundation
 internal import CMariaDB
 
-/// Owns one prepared `MYSQL_STMT*`. Used only on its connection's thread.
+/// Owns one prepared `MYSQL_STMT*`. Used only on its connection's reactor thread.
 final class MariaDBStatement {
     private var stmt: UnsafeMutablePointer<MYSQL_STMT>?
+    let io: MariaDBIO
     /// The reader of the result being fetched, if any: closing the statement finishes it first.
     private weak var reader: MariaDBResultReader?
     let parameterCount: Int
 
-    init(mysql: UnsafeMutablePointer<MYSQL>, sql: String) throws {
+    private init(stmt: UnsafeMutablePointer<MYSQL_STMT>, io: MariaDBIO) {
+        self.stmt = stmt
+        self.io = io
+        self.parameterCount = Int(mysql_stmt_param_count(stmt))
+    }
+
+    static func prepare(
+        mysql: UnsafeMutablePointer<MYSQL>, io: MariaDBIO, sql: String, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> MariaDBStatement {
         guard let stmt = mysql_stmt_init(mysql) else {
             throw MariaDBError(kind: .connection, message: "out of memory preparing a statement")
         }
-        let status = sql.utf8CString.withUnsafeBufferPointer { buffer in
-            mysql_stmt_prepare(stmt, buffer.baseAddress, UInt(buffer.count - 1))
+        let query = MariaDBCString(sql)
+        var failed: Int32 = 0
+        var status = mysql_stmt_prepare_start(&failed, stmt, query.pointer, UInt(query.count))
+        while status != 0 {
+            status = mysql_stmt_prepare_cont(&failed, stmt, await io.wait(status))
         }
-        if status != 0 {
+        withExtendedLifetime(query) {}
+        if failed != 0 {
             let error = Self.error(stmt, stage: .prepare)
             mysql_stmt_close(stmt)
             throw error
         }
-        self.stmt = stmt
-        self.parameterCount = Int(mysql_stmt_param_count(stmt))
+        return MariaDBStatement(stmt: stmt, io: io)
     }
 
     deinit { close() }
@@ -30,7 +42,7 @@ final class MariaDBStatement {
     var handle: UnsafeMutablePointer<MYSQL_STMT>? { stmt }
 
     func close() {
-        reader?.finish()
+        reader?.finishBlocking()
         reader = nil
         if let stmt { mysql_stmt_close(stmt) }
         stmt = nil
@@ -44,10 +56,10 @@ final class MariaDBStatement {
 
     /// Binds the values and executes. Returns a reader when the statement produced a result set;
     /// its rows stream from the server as they are fetched (nothing is buffered client-side).
-    func execute(_ values: [MariaDBValue]) throws -> MariaDBResultReader? {
+    func execute(_ values: [MariaDBValue], isolation: isolated (any Actor)? = #isolation) async throws -> MariaDBResultReader? {
         guard let stmt else { throw MariaDBError(kind: .usage, message: "statement is closed") }
         // A result left unread (its reader still alive) is dropped before the statement runs again.
-        reader?.finish()
+        await reader?.finish()
         reader = nil
         guard values.count == parameterCount else {
             throw MariaDBError(kind: .usage, message: "the statement has \(parameterCount) placeholders but \(values.count) values were bound")
@@ -56,7 +68,13 @@ final class MariaDBStatement {
         if parameterCount > 0, mysql_stmt_bind_param(stmt, parameters.binds) != 0 {
             throw Self.error(stmt, stage: .prepare)
         }
-        guard mysql_stmt_execute(stmt) == 0 else { throw Self.error(stmt, stage: .execute) }
+        var failed: Int32 = 0
+        var status = mysql_stmt_execute_start(&failed, stmt)
+        while status != 0 {
+            status = mysql_stmt_execute_cont(&failed, stmt, await io.wait(status))
+        }
+        withExtendedLifetime(parameters) {}
+        guard failed == 0 else { throw Self.error(stmt, stage: .execute) }
         guard mysql_stmt_field_count(stmt) > 0 else { return nil }
         let reader = try MariaDBResultReader(statement: self, stmt: stmt)
         self.reader = reader

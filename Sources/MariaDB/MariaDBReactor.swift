@@ -1,0 +1,262 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+internal import CMariaDB
+import Synchronization
+
+/// One thread running an epoll loop over the sockets of the connections it owns. It is their
+/// actors' `SerialExecutor`, so every libmariadb call runs on it, and a `TaskExecutor`, so a task
+/// that prefers it (see ``MariaDBClient/taskExecutor``) runs its own code there too.
+///
+/// libmariadb runs in its non-blocking mode: a call that would wait for the socket returns at
+/// once, and the connection suspends until this loop sees the socket ready. One thread thus
+/// serves many connections, and a statement answered while the loop is busy costs no thread
+/// switch: the waiting task resumes on the same thread.
+///
+/// Jobs enqueued from the loop's own thread go to an unlocked local queue; jobs from other
+/// threads go to a locked one, and the eventfd is written only when the loop sleeps.
+final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    private struct Remote {
+        var jobs: [UnownedJob] = []
+        var sleeping = false
+        var stopping = false
+    }
+
+    private struct Waiter {
+        let continuation: UnsafeContinuation<Int32, Never>
+        let wanted: Int32
+        let token: UInt64
+    }
+
+    private let remote = Mutex(Remote())
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private let started = Atomic<Bool>(false)
+    private nonisolated(unsafe) var thread = pthread_t()
+
+    // Loop thread only.
+    private var local: [UnownedJob] = []
+    private var waiters: [Waiter?] = []  // by socket
+    private var waiting = 0
+    private var registered: [Bool] = []  // socket known to epoll (stale once the socket is closed)
+    private var timers: [(deadline: UInt64, socket: Int32, token: UInt64)] = []
+    private var nextToken: UInt64 = 0
+
+    init(name: String) {
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        precondition(epfd >= 0 && wakeFD >= 0, "epoll_create1/eventfd failed: errno \(errno)")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeFD
+        epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &event)
+
+        // The thread holds the reactor until its loop ends.
+        let context = Unmanaged.passRetained(Box(reactor: self, name: name)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            cmariadb_set_thread_name(box.name)
+            box.reactor.run()
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(thread)
+        while !started.load(ordering: .acquiring) { sched_yield() }
+    }
+
+    private final class Box {
+        let reactor: MariaDBReactor
+        let name: String
+        init(reactor: MariaDBReactor, name: String) { (self.reactor, self.name) = (reactor, name) }
+    }
+
+    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Ends the loop once no job is queued and no connection waits on it (leases still running
+    /// finish first). Jobs enqueued after that never run.
+    func stop() {
+        remote.withLock { $0.stopping = true }
+        wake()
+    }
+
+    // MARK: Executor
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if isCurrent {
+            local.append(job)
+            return
+        }
+        let sleeping = remote.withLock { r in
+            r.jobs.append(job)
+            defer { r.sleeping = false }
+            return r.sleeping
+        }
+        if sleeping { wake() }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+    func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
+
+    func checkIsolated() {
+        precondition(isCurrent, "not on the MariaDB I/O thread")
+    }
+
+    // MARK: Socket waits (loop thread only)
+
+    /// Suspends the caller until `socket` is ready for what the libmariadb `status` asks, or
+    /// until `timeoutMS` passes when the status asks for a timeout. Returns the status bits
+    /// for the matching `_cont` call.
+    func wait(socket: Int32, status: Int32, timeoutMS: UInt32, continuation: UnsafeContinuation<Int32, Never>) {
+        checkIsolated()
+        var events = EPOLLONESHOT.rawValue
+        if status & MYSQL_WAIT_READ != 0 { events |= EPOLLIN.rawValue }
+        if status & MYSQL_WAIT_WRITE != 0 { events |= EPOLLOUT.rawValue }
+        if status & MYSQL_WAIT_EXCEPT != 0 { events |= EPOLLPRI.rawValue }
+        let i = Int(socket)
+        if i >= waiters.count {
+            waiters.append(contentsOf: repeatElement(nil, count: i + 1 - waiters.count))
+            registered.append(contentsOf: repeatElement(false, count: i + 1 - registered.count))
+        }
+        precondition(waiters[i] == nil, "two waits on one MariaDB socket")
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = socket
+        // The kernel drops a closed socket from the set by itself, so `registered` may be stale,
+        // and a socket number may come back for a new connection.
+        let (first, second) = registered[i] ? (EPOLL_CTL_MOD, EPOLL_CTL_ADD) : (EPOLL_CTL_ADD, EPOLL_CTL_MOD)
+        if epoll_ctl(epfd, first, socket, &event) != 0, epoll_ctl(epfd, second, socket, &event) != 0 {
+            // Not pollable (closed under us): let libmariadb's next read or write find out.
+            registered[i] = false
+            continuation.resume(returning: status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE))
+            return
+        }
+        registered[i] = true
+        nextToken += 1
+        waiters[i] = Waiter(continuation: continuation, wanted: status, token: nextToken)
+        waiting += 1
+        if status & MYSQL_WAIT_TIMEOUT != 0 {
+            timers.append((Self.nowMS() + UInt64(timeoutMS), socket, nextToken))
+        }
+    }
+
+    /// Call before libmariadb closes a socket, so a later socket with the same number starts clean.
+    /// Off the loop thread (a handle released elsewhere) only the kernel's set is updated:
+    /// `registered` is a hint that `wait` corrects.
+    func forget(socket: Int32) {
+        guard socket >= 0 else { return }
+        epoll_ctl(epfd, EPOLL_CTL_DEL, socket, nil)
+        if isCurrent, Int(socket) < registered.count { registered[Int(socket)] = false }
+    }
+
+    // MARK: Loop
+
+    private func run() {
+        thread = pthread_self()
+        started.store(true, ordering: .releasing)
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        while true {
+            runLocalJobs()
+            let (sleep, stopping) = remote.withLock { r -> (Bool, Bool) in
+                if r.jobs.isEmpty {
+                    r.sleeping = true
+                    return (true, r.stopping)
+                }
+                local.append(contentsOf: r.jobs)
+                r.jobs.removeAll(keepingCapacity: true)
+                return (false, r.stopping)
+            }
+            if sleep && stopping && waiting == 0 { break }
+            let timeout: Int32 = sleep ? nextTimeout() : 0
+            let n = epoll_wait(epfd, &events, Int32(events.count), timeout)
+            if sleep { remote.withLock { $0.sleeping = false } }
+            if n > 0 {
+                for k in 0..<Int(n) { handle(events[k]) }
+            }
+            if !timers.isEmpty { fireTimers() }
+        }
+    }
+
+    /// The descriptors live as long as the reactor, so no late `forget` can touch a reused number.
+    deinit {
+        close(epfd)
+        close(wakeFD)
+    }
+
+    private func runLocalJobs() {
+        var k = 0
+        while k < local.count {
+            let job = local[k]
+            k += 1
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+        }
+        local.removeAll(keepingCapacity: true)
+    }
+
+    private func handle(_ event: epoll_event) {
+        let socket = event.data.fd
+        if socket == wakeFD {
+            var value: UInt64 = 0
+            _ = read(wakeFD, &value, 8)
+            return
+        }
+        let i = Int(socket)
+        guard i < waiters.count, let waiter = waiters[i] else { return }
+        waiters[i] = nil
+        waiting -= 1
+        if waiter.wanted & MYSQL_WAIT_TIMEOUT != 0, let t = timers.firstIndex(where: { $0.token == waiter.token }) {
+            timers.swapAt(t, timers.count - 1)
+            timers.removeLast()
+        }
+        let e = event.events
+        let failed = e & (EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0
+        var status: Int32 = 0
+        // On a hang-up, report the socket readable (and writable if asked): libmariadb's next
+        // call then sees the error.
+        if e & EPOLLIN.rawValue != 0 || failed { status |= MYSQL_WAIT_READ }
+        if e & EPOLLOUT.rawValue != 0 || (failed && waiter.wanted & MYSQL_WAIT_WRITE != 0) { status |= MYSQL_WAIT_WRITE }
+        if e & EPOLLPRI.rawValue != 0 { status |= MYSQL_WAIT_EXCEPT }
+        waiter.continuation.resume(returning: status & (waiter.wanted | MYSQL_WAIT_READ))
+    }
+
+    private func nextTimeout() -> Int32 {
+        guard let first = timers.min(by: { $0.deadline < $1.deadline }) else { return -1 }
+        let now = Self.nowMS()
+        return first.deadline <= now ? 0 : Int32(clamping: first.deadline - now)
+    }
+
+    private func fireTimers() {
+        let now = Self.nowMS()
+        var k = 0
+        while k < timers.count {
+            let timer = timers[k]
+            guard timer.deadline <= now else {
+                k += 1
+                continue
+            }
+            timers.swapAt(k, timers.count - 1)
+            timers.removeLast()
+            let i = Int(timer.socket)
+            if let waiter = waiters[i], waiter.token == timer.token {
+                waiters[i] = nil
+                waiting -= 1
+                var event = epoll_event()  // disarm the one-shot interest
+                event.data.fd = timer.socket
+                epoll_ctl(epfd, EPOLL_CTL_MOD, timer.socket, &event)
+                waiter.continuation.resume(returning: MYSQL_WAIT_TIMEOUT)
+            }
+        }
+    }
+
+    static func nowMS() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+    }
+}
