@@ -69,7 +69,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
     let audit = ExportAudit(database: database)
     let research = pages.group().add(middleware: RoleMiddleware(allowed: [.researcher, .admin], users: users))
     ResearchController(
-        renderer: renderer, survey: survey, queries: ResearchQueries(database: database, survey: survey), viability: configuration.viability
+        renderer: renderer, survey: survey, queries: ResearchQueries(database: database, survey: survey, scanParallelism: configuration.researchScanParallelism), viability: configuration.viability
     ).addRoutes(to: research)
     ExportController(renderer: renderer, survey: survey, database: database, audit: audit).addRoutes(to: research)
     let admin = pages.group().add(middleware: RoleMiddleware(allowed: [.admin], users: users))

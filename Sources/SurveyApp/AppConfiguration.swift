@@ -54,6 +54,8 @@ struct AppConfiguration: Sendable {
     var security: Security
     var researcher: Researcher?
     var viability: ViabilitySettings
+    /// Id ranges a research scan of `responses` is split into, run at once (RESEARCH_SCAN_PARALLELISM).
+    var researchScanParallelism: Int
     var logLevel: Logger.Level
     /// Apply pending migrations when the server starts (off: run `SurveyApp migrate` yourself).
     var migrateOnStart: Bool
@@ -68,6 +70,10 @@ struct AppConfiguration: Sendable {
         }
         database = try MariaDBConfiguration(url: databaseURL)
         if let size = reader.int(forKey: "database.pool.size") { database.poolSize = size }
+        if let threads = reader.int(forKey: "database.io.threads") {
+            guard (1...64).contains(threads) else { throw ConfigurationError("DATABASE_IO_THREADS must be 1 to 64") }
+            database.ioThreads = threads
+        }
         if let ca = reader.string(forKey: "database.ca"), database.tls == .disabled {
             database.tls = .verifyIdentity(caFile: ca)
         }
@@ -102,6 +108,11 @@ struct AppConfiguration: Sendable {
                 throw ConfigurationError("VIABILITY_CAPTURE_RATES is three shares from 0 to 1: pessimistic,base,optimistic (for example 0.2,0.35,0.5)")
             }
             (viability.pessimistic, viability.base, viability.optimistic) = (values[0], values[1], values[2])
+        }
+
+        researchScanParallelism = reader.int(forKey: "research.scan.parallelism", default: 2)
+        guard (1...32).contains(researchScanParallelism) else {
+            throw ConfigurationError("RESEARCH_SCAN_PARALLELISM must be 1 to 32 (the database server's cores, at most)")
         }
 
         if let email = reader.string(forKey: "researcher.email"), !email.isEmpty {

@@ -7,6 +7,11 @@ import MariaDB
 struct ResearchQueries: Sendable {
     let database: MariaDBClient
     let survey: SurveyDefinition
+    /// Scans of `responses` are split into this many id ranges, run at once on as many
+    /// connections (MariaDB runs each statement on one core), and their results added up.
+    var scanParallelism = 2
+    /// Below this many ids, a scan runs whole.
+    var rangeScanThreshold: Int64 = 50_000
 
     struct Summary: Sendable, Equatable {
         var started: Int
@@ -17,13 +22,17 @@ struct ResearchQueries: Sendable {
 
     /// Started (by start date) and completed (by completion date) responses under `filters`.
     func summary(_ filters: ResearchFilters) async throws -> Summary {
-        let started = try await database.query(
-            "SELECT COUNT(*) AS n FROM responses WHERE started_at IS NOT NULL\(filters.startedConditions)")[0]
+        var started = 0
+        for rows in try await scanResponses({ range in
+            SQLQuery(unsafeSQL: "SELECT COUNT(*) AS n FROM responses WHERE started_at IS NOT NULL") + range + filters.startedConditions
+        }) {
+            started += try rows[0].decode("n", as: Int.self)
+        }
         let completed = try await database.query("""
             SELECT COALESCE(SUM(n), 0) AS n, COALESCE(SUM(IF(day = UTC_DATE(), n, 0)), 0) AS today
             FROM response_counts WHERE question = \(ResponseCounts.durationQuestion)\(filters.countsConditions)
             """)[0]
-        return Summary(started: try started.decode("n"), completed: try completed.decode("n"), completedToday: try completed.decode("today"))
+        return Summary(started: started, completed: try completed.decode("n"), completedToday: try completed.decode("today"))
     }
 
     /// One answer's total: how many gave it and, for numbers, the sum of the values and of their squares.
@@ -55,13 +64,38 @@ struct ResearchQueries: Sendable {
 
     /// Counts of completed responses by the answers to two single-choice questions.
     func crossTab(rows rowQuestion: String, columns columnQuestion: String, _ filters: ResearchFilters) async throws -> [String: [String: Int]] {
-        let query = SQLQuery(unsafeSQL: "SELECT `\(rowQuestion)` AS r, `\(columnQuestion)` AS c, COUNT(*) AS n FROM responses WHERE completed_at IS NOT NULL AND `\(rowQuestion)` IS NOT NULL AND `\(columnQuestion)` IS NOT NULL")
-            + filters.responseConditions + SQLQuery(unsafeSQL: " GROUP BY r, c")
+        let results = try await scanResponses { range in
+            SQLQuery(unsafeSQL: "SELECT `\(rowQuestion)` AS r, `\(columnQuestion)` AS c, COUNT(*) AS n FROM responses WHERE completed_at IS NOT NULL AND `\(rowQuestion)` IS NOT NULL AND `\(columnQuestion)` IS NOT NULL")
+                + range + filters.responseConditions + SQLQuery(unsafeSQL: " GROUP BY r, c")
+        }
         var table: [String: [String: Int]] = [:]
-        for row in try await database.query(query) {
-            table[try row.decode("r", as: String.self), default: [:]][try row.decode("c", as: String.self)] = try row.decode("n")
+        for row in results.joined() {
+            table[try row.decode("r", as: String.self), default: [:]][try row.decode("c", as: String.self), default: 0] += try row.decode("n", as: Int.self)
         }
         return table
+    }
+
+    /// Runs the scan `query` builds over `responses`, split by id into `scanParallelism` ranges
+    /// run concurrently; `query` gets the range's condition (` AND id BETWEEN …`, or nothing
+    /// for a small table) to put among its own. Returns each part's rows, for the caller to add up.
+    func scanResponses(_ query: @escaping @Sendable (SQLQuery) -> SQLQuery) async throws -> [[MariaDBRow]] {
+        let bounds = try await database.query("SELECT MIN(id) AS low, MAX(id) AS high FROM responses")[0]
+        guard scanParallelism > 1, let low = try bounds.decode("low", as: Int64?.self), let high = try bounds.decode("high", as: Int64?.self),
+              high - low >= rangeScanThreshold
+        else {
+            return [try await database.query(query(SQLQuery(unsafeSQL: "")))]
+        }
+        let step = (high - low) / Int64(scanParallelism) + 1
+        return try await withThrowingTaskGroup(of: [MariaDBRow].self) { group in
+            for part in 0..<Int64(scanParallelism) {
+                let first = low + part * step
+                let last = min(high, first + step - 1)
+                group.addTask { [database] in
+                    try await database.query(query(" AND id BETWEEN \(first) AND \(last)"))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
     }
 
     /// Questions a cross-tab can use: one answer each, from a fixed list.
