@@ -20,6 +20,9 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         var jobs: [UnownedJob] = []
         var sleeping = false
         var stopping = false
+        /// Whether a thread runs the loop: false once a stopped reactor went idle, until a late
+        /// job starts it again.
+        var running = true
     }
 
     private struct Waiter {
@@ -31,8 +34,9 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let remote = Mutex(Remote())
     private let epfd: Int32
     private let wakeFD: Int32
-    private let started = Atomic<Bool>(false)
-    private nonisolated(unsafe) var thread = pthread_t()
+    /// The loop's thread (`pthread_t`), 0 before it starts.
+    private let thread = Atomic<UInt>(0)
+    private let name: String
 
     // Loop thread only.
     private var local: [UnownedJob] = []
@@ -51,18 +55,24 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         event.data.fd = wakeFD
         epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &event)
 
-        // The thread holds the reactor until its loop ends.
+        self.name = name
+        startThread()
+    }
+
+    /// Starts a thread running the loop; it holds the reactor until the loop ends.
+    private func startThread() {
+        thread.store(0, ordering: .releasing)
         let context = Unmanaged.passRetained(Box(reactor: self, name: name)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { argument in
+        var handle = pthread_t()
+        let rc = pthread_create(&handle, nil, { argument in
             let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
             cmariadb_set_thread_name(box.name)
             box.reactor.run()
             return nil
         }, context)
         precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(thread)
-        while !started.load(ordering: .acquiring) { sched_yield() }
+        pthread_detach(handle)
+        while thread.load(ordering: .acquiring) == 0 { sched_yield() }
     }
 
     private final class Box {
@@ -71,10 +81,11 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         init(reactor: MariaDBReactor, name: String) { (self.reactor, self.name) = (reactor, name) }
     }
 
-    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    var isCurrent: Bool { pthread_self() == thread.load(ordering: .relaxed) }
 
-    /// Ends the loop once no job is queued and no connection waits on it (leases still running
-    /// finish first). Jobs enqueued after that never run.
+    /// Ends the loop's thread once no job is queued and no connection waits on it (leases still
+    /// running finish first). A job enqueued later starts a thread again, so a straggler of a
+    /// shut-down client is never stranded.
     func stop() {
         remote.withLock { $0.stopping = true }
         wake()
@@ -88,12 +99,19 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
             local.append(job)
             return
         }
-        let sleeping = remote.withLock { r in
+        let (sleeping, restart) = remote.withLock { r in
             r.jobs.append(job)
-            defer { r.sleeping = false }
-            return r.sleeping
+            defer {
+                r.sleeping = false
+                r.running = true
+            }
+            return (r.sleeping, !r.running)
         }
-        if sleeping { wake() }
+        if restart {
+            startThread()
+        } else if sleeping {
+            wake()
+        }
     }
 
     private func wake() {
@@ -158,21 +176,26 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // MARK: Loop
 
     private func run() {
-        thread = pthread_self()
-        started.store(true, ordering: .releasing)
+        thread.store(pthread_self(), ordering: .releasing)
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
             runLocalJobs()
-            let (sleep, stopping) = remote.withLock { r -> (Bool, Bool) in
+            let (sleep, exit) = remote.withLock { [waiting] r -> (Bool, Bool) in
                 if r.jobs.isEmpty {
+                    // Decided under the lock, so a job enqueued now sees `running` false and
+                    // starts a new thread.
+                    if r.stopping && waiting == 0 {
+                        r.running = false
+                        return (true, true)
+                    }
                     r.sleeping = true
-                    return (true, r.stopping)
+                    return (true, false)
                 }
                 local.append(contentsOf: r.jobs)
                 r.jobs.removeAll(keepingCapacity: true)
-                return (false, r.stopping)
+                return (false, false)
             }
-            if sleep && stopping && waiting == 0 { break }
+            if exit { break }
             let timeout: Int32 = sleep ? nextTimeout() : 0
             let n = epoll_wait(epfd, &events, Int32(events.count), timeout)
             if sleep { remote.withLock { $0.sleeping = false } }

@@ -9,20 +9,37 @@ import Testing
 @Suite("Non-blocking I/O threads")
 struct ReactorTests {
     @Test func aSlowStatementDoesNotHoldUpItsThreadsOtherConnections() async throws {
-        // One I/O thread for both connections: blocking calls would serialise them.
-        try await TestDatabase.with(poolSize: 2, configure: { $0.ioThreads = 1 }) { db, _ in
+        // One I/O thread for both connections: with blocking calls, the quick queries would wait
+        // for the slow one, which waits for a lock released only after them.
+        try await TestDatabase.with(poolSize: 2, configure: { $0.ioThreads = 1 }) { db, database in
+            let lock = "reactor-\(database.name)"
+            let holder = MariaDBClient(configuration: database.configuration, logger: Logger(label: "lock-holder"))
             let finished = FinishOrder()
-            async let slow: Void = {
-                _ = try await db.query("SELECT SLEEP(2) AS s")
-                finished.append("slow")
-            }()
-            try await waitUntil { db.usage.leased == 1 }
-            for n in 0..<50 {
-                let rows = try await db.query("SELECT \(n) + 1 AS n")
-                #expect(try rows[0].decode("n", as: Int.self) == n + 1)
+            do {
+                try await holder.withConnection { lockConnection async throws in
+                    _ = try await lockConnection.query("SELECT GET_LOCK(\(lock), 10) AS got")
+                    async let slow: Void = {
+                        _ = try await db.query("SELECT GET_LOCK(\(lock), 60) AS got")
+                        finished.append("slow")
+                    }()
+                    // Until the slow statement waits on the server.
+                    try await waitUntilAsync {
+                        let rows = try await holder.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%' AND STATE = 'User lock' AND DB = \(database.name)")
+                        return try rows[0].decode("n", as: Int.self) == 1
+                    }
+                    for n in 0..<50 {
+                        let rows = try await db.query("SELECT \(n) + 1 AS n")
+                        #expect(try rows[0].decode("n", as: Int.self) == n + 1)
+                    }
+                    finished.append("quick")
+                    _ = try await lockConnection.query("SELECT RELEASE_LOCK(\(lock)) AS released")
+                    try await slow
+                }
+            } catch {
+                await holder.shutdown()
+                throw error
             }
-            finished.append("quick")
-            try await slow
+            await holder.shutdown()
             #expect(finished.order == ["quick", "slow"])
         }
     }
@@ -49,6 +66,20 @@ struct ReactorTests {
         }
     }
 
+    @Test func aLeaseRunningAtShutdownStillFinishes() async throws {
+        try await TestDatabase.with(poolSize: 1) { db, _ in
+            async let running = db.withConnection { connection async throws in
+                _ = try await connection.query("SELECT SLEEP(0.5) AS s")
+                // The I/O thread may have ended by now (nothing was queued): this starts it again.
+                return try await connection.query("SELECT 7 AS n")[0].decode("n", as: Int.self)
+            }
+            try await waitUntil { db.usage.leased == 1 }
+            await db.shutdown()
+            #expect(try await running == 7)
+            await #expect(throws: MariaDBError.self) { try await db.query("SELECT 1 AS one") }
+        }
+    }
+
     @Test func tasksPreferringTheClientsExecutorGetEveryResult() async throws {
         try await TestDatabase.with(poolSize: 4, configure: { $0.ioThreads = 2 }) { db, _ in
             try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE worked (worker INT NOT NULL, n INT NOT NULL)") }
@@ -67,6 +98,15 @@ struct ReactorTests {
             #expect(try rows[0].decode("c", as: Int.self) == 400)
             #expect(db.usage.leased == 0)
         }
+    }
+}
+
+/// Polls an asynchronous condition; fails after 10 s instead of hanging.
+private func waitUntilAsync(_ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSetupError("condition not met within 10 s") }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }
 
