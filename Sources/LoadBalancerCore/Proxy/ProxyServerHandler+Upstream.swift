@@ -34,3 +34,58 @@ extension ProxyServerHandler: UpstreamConnectionDelegate {
         self.tryFailed(exchange, TryFailure(outcome: .failed, status: .badGateway))
     }
 }
+
+// The response, streamed from the upstream connection to the client.
+extension ProxyServerHandler {
+    func receivedResponseHead(_ head: HTTPResponseHead, exchange: ProxyExchange, connection: UpstreamConnection) {
+        guard let context else { return }
+        exchange.responseStarted = true
+        exchange.responseStatus = Int(head.status.code)
+        exchange.upstreamKeepAlive = head.isKeepAlive
+        if self.quiescing
+            || !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method)
+        {
+            exchange.clientKeepAlive = false
+        }
+        let clientHead = ForwardingHeaders.clientResponse(
+            head, version: exchange.clientVersion, keepAlive: exchange.clientKeepAlive, requestID: exchange.requestID
+        )
+        context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+        self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
+    }
+
+    func receivedResponseBody(_ body: ByteBuffer, exchange: ProxyExchange, connection: UpstreamConnection) {
+        guard let context else { return }
+        exchange.responseBytes += body.readableBytes
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if !context.channel.isWritable {
+            connection.pauseReading()
+        }
+    }
+
+    func receivedResponseEnd(_ trailers: HTTPHeaders?, exchange: ProxyExchange, connection: UpstreamConnection) {
+        guard let context else { return }
+        self.endTry(exchange, outcome: .response(status: exchange.responseStatus))
+        exchange.upstream = nil
+        if exchange.requestEndSent && exchange.upstreamKeepAlive {
+            self.loop.pool.release(connection)
+        } else {
+            connection.close()
+        }
+        self.log(exchange, status: exchange.responseStatus)
+        // A response that ended before the request did leaves the client connection mid-request:
+        // it is closed after the response.
+        if !exchange.requestEnded { exchange.clientKeepAlive = false }
+        if exchange.clientKeepAlive && !self.quiescing {
+            self.becomeIdle()
+            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
+            self.processQueued()
+        } else {
+            self.state = .closing
+            self.clearDeadline()
+            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+}
