@@ -64,12 +64,10 @@ final class MariaDBHandle {
         // the temporary C strings Swift would pass.
         let host = MariaDBCString(c.host), user = MariaDBCString(c.user)
         let password = MariaDBCString(c.password), database = MariaDBCString(c.database)
-        var connected: UnsafeMutablePointer<MYSQL>?
-        var status = mysql_real_connect_start(
-            &connected, mysql, host.pointer, user.pointer, password.pointer, database.pointer, UInt32(c.port), nil, 0)
-        while status != 0 {
-            status = mysql_real_connect_cont(&connected, mysql, await handle.io.wait(status))
-        }
+        let connected = await handle.io.call(
+            UnsafeMutablePointer<MYSQL>?.none,
+            start: { mysql_real_connect_start(&$0, mysql, host.pointer, user.pointer, password.pointer, database.pointer, UInt32(c.port), nil, 0) },
+            cont: { mysql_real_connect_cont(&$0, mysql, $1) })
         withExtendedLifetime((host, user, password, database)) {}
         if connected == nil {
             let error = handle.makeError(stage: .connect)
@@ -168,18 +166,16 @@ final class MariaDBHandle {
     func simpleQuery(_ sql: String, isolation: isolated (any Actor)? = #isolation) async throws -> UInt64 {
         guard let mysql else { throw makeError(stage: .execute) }
         let query = MariaDBCString(sql)
-        var failed: Int32 = 0
-        var status = mysql_real_query_start(&failed, mysql, query.pointer, UInt(query.count))
-        while status != 0 {
-            status = mysql_real_query_cont(&failed, mysql, await io.wait(status))
-        }
+        let failed = await io.call(
+            Int32(0),
+            start: { mysql_real_query_start(&$0, mysql, query.pointer, UInt(query.count)) },
+            cont: { mysql_real_query_cont(&$0, mysql, $1) })
         withExtendedLifetime(query) {}
         guard failed == 0 else { throw makeError(stage: .execute) }
-        var result: UnsafeMutablePointer<MYSQL_RES>?
-        status = mysql_store_result_start(&result, mysql)
-        while status != 0 {
-            status = mysql_store_result_cont(&result, mysql, await io.wait(status))
-        }
+        let result = await io.call(
+            UnsafeMutablePointer<MYSQL_RES>?.none,
+            start: { mysql_store_result_start(&$0, mysql) },
+            cont: { mysql_store_result_cont(&$0, mysql, $1) })
         if let result {
             mysql_free_result(result)
         } else if mysql_field_count(mysql) != 0 {
@@ -203,7 +199,7 @@ final class MariaDBIO {
 
     /// Suspends until the reactor finds the socket ready for what `status` asks (or its timeout
     /// passes), and returns the bits for the `_cont` call.
-    func wait(_ status: Int32, isolation: isolated (any Actor)? = #isolation) async -> Int32 {
+    private func wait(_ status: Int32, isolation: isolated (any Actor)? = #isolation) async -> Int32 {
         guard let mysql else { return MYSQL_WAIT_TIMEOUT }
         let current = Int32(mysql_get_socket(mysql))
         if current != socket {
@@ -215,6 +211,22 @@ final class MariaDBIO {
         return await withUnsafeContinuation { continuation in
             reactor.wait(socket: current, status: status, timeoutMS: timeout, continuation: continuation)
         }
+    }
+
+    /// Runs one libmariadb call in its non-blocking form: `start` once, then `cont` each time the
+    /// socket is ready, until the library reports the call done. Returns the call's result, which
+    /// both write through their first argument.
+    func call<Result>(
+        _ initial: Result, start: (inout Result) -> Int32, cont: (inout Result, Int32) -> Int32,
+        isolation: isolated (any Actor)? = #isolation
+    ) async -> Result {
+        var result = initial
+        var status = start(&result)
+        while status != 0 {
+            let ready = await wait(status)
+            status = cont(&result, ready)
+        }
+        return result
     }
 
     /// Before the connection's socket is closed.

@@ -129,11 +129,7 @@ final class MariaDBResultReader {
         }
         let io = statement.io
         for _ in 0..<limit {
-            var fetched: Int32 = 0
-            var wait = mysql_stmt_fetch_start(&fetched, stmt)
-            while wait != 0 {
-                wait = mysql_stmt_fetch_cont(&fetched, stmt, await io.wait(wait))
-            }
+            let fetched = await io.call(Int32(0), start: { mysql_stmt_fetch_start(&$0, stmt) }, cont: { mysql_stmt_fetch_cont(&$0, stmt, $1) })
             if fetched == MYSQL_NO_DATA {
                 finishBlocking()  // every row is read: nothing left to wait for
                 return false
@@ -272,11 +268,8 @@ final class MariaDBResultReader {
         guard !finished else { return }
         finished = true
         guard let stmt = statement.handle else { return }
-        var failed: my_bool = 0
-        var wait = mysql_stmt_free_result_start(&failed, stmt)
-        while wait != 0 {
-            wait = mysql_stmt_free_result_cont(&failed, stmt, await statement.io.wait(wait))
-        }
+        _ = await statement.io.call(
+            my_bool(0), start: { mysql_stmt_free_result_start(&$0, stmt) }, cont: { mysql_stmt_free_result_cont(&$0, stmt, $1) })
     }
 
     /// As ``finish(isolation:)``, blocking the thread while unread rows arrive: for when every

@@ -22,11 +22,10 @@ final class MariaDBStatement {
             throw MariaDBError(kind: .connection, message: "out of memory preparing a statement")
         }
         let query = MariaDBCString(sql)
-        var failed: Int32 = 0
-        var status = mysql_stmt_prepare_start(&failed, stmt, query.pointer, UInt(query.count))
-        while status != 0 {
-            status = mysql_stmt_prepare_cont(&failed, stmt, await io.wait(status))
-        }
+        let failed = await io.call(
+            Int32(0),
+            start: { mysql_stmt_prepare_start(&$0, stmt, query.pointer, UInt(query.count)) },
+            cont: { mysql_stmt_prepare_cont(&$0, stmt, $1) })
         withExtendedLifetime(query) {}
         if failed != 0 {
             let error = Self.error(stmt, stage: .prepare)
@@ -68,11 +67,7 @@ final class MariaDBStatement {
         if parameterCount > 0, mysql_stmt_bind_param(stmt, parameters.binds) != 0 {
             throw Self.error(stmt, stage: .prepare)
         }
-        var failed: Int32 = 0
-        var status = mysql_stmt_execute_start(&failed, stmt)
-        while status != 0 {
-            status = mysql_stmt_execute_cont(&failed, stmt, await io.wait(status))
-        }
+        let failed = await io.call(Int32(0), start: { mysql_stmt_execute_start(&$0, stmt) }, cont: { mysql_stmt_execute_cont(&$0, stmt, $1) })
         withExtendedLifetime(parameters) {}
         guard failed == 0 else { throw Self.error(stmt, stage: .execute) }
         guard mysql_stmt_field_count(stmt) > 0 else { return nil }
