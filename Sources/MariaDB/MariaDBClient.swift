@@ -83,7 +83,9 @@ public final class MariaDBClient: Service, Sendable {
         if connection.needsCheckIn.load(ordering: .relaxed) {
             await connection.checkIn()
         }
-        pool.release(connection)
+        if !pool.release(connection) {
+            await connection.close()
+        }
         return try result.get()
     }
 

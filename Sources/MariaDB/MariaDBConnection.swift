@@ -14,21 +14,31 @@ public actor MariaDBConnection {
     private var handle: MariaDBHandle?
     private var lastUsed = ContinuousClock.now
     private var reader: MariaDBResultReader? {
-        didSet { needsCheckIn.store(reader != nil || inTransaction, ordering: .relaxed) }
+        didSet { updateNeedsCheckIn() }
     }
     /// True between `START TRANSACTION` and `COMMIT`/`ROLLBACK`: no statement may be retried then.
     public private(set) var inTransaction = false {
-        didSet { needsCheckIn.store(reader != nil || inTransaction, ordering: .relaxed) }
+        didSet { updateNeedsCheckIn() }
     }
     /// Set by the pool when it hands the connection out: the first statement of the lease checks
     /// the connection first. Folding that check into the statement saves a thread hop per lease.
     private nonisolated let justLeased = Atomic<Bool>(false)
-    /// Whether the lease left state behind (an open transaction or stream) that `checkIn` must undo.
-    /// Readable without a hop, so a clean lease ends without one.
+    /// Whether the lease left state behind (an open transaction or stream, or a call still
+    /// running) that `checkIn` must undo. Readable without a hop, so a clean lease ends without one.
     nonisolated let needsCheckIn = Atomic<Bool>(false)
 
+    private func updateNeedsCheckIn() {
+        needsCheckIn.store(reader != nil || inTransaction || busy, ordering: .relaxed)
+    }
+
     /// True while a call is talking to the server (it may be suspended, waiting for the socket).
-    private var busy = false
+    private var busy = false {
+        didSet { updateNeedsCheckIn() }
+    }
+    /// Set when the lease ended (or the pool closed the connection) while a call was still
+    /// suspended: the socket is shut down so that the call fails at once, and the handle is
+    /// discarded when the call returns, never under it (its C objects are in use until then).
+    private var discardWhenIdle = false
 
     init(configuration: MariaDBConfiguration, reactor: MariaDBReactor) {
         self.configuration = configuration
@@ -44,11 +54,19 @@ public actor MariaDBConnection {
             throw MariaDBError(kind: .usage, message: "a call on this connection is still running; await it before the next")
         }
         busy = true
-        defer { busy = false }
+        defer { callEnded() }
         if withUnsafeCurrentTask(body: { $0?.unownedTaskExecutor }) == reactor.asUnownedTaskExecutor() {
             return try await body()
         }
         return try await withTaskExecutorPreference(reactor, operation: body)
+    }
+
+    private func callEnded() {
+        busy = false
+        if discardWhenIdle {
+            discardWhenIdle = false
+            discardHandle()
+        }
     }
 
     // MARK: Lifecycle (called by the pool)
@@ -78,17 +96,15 @@ public actor MariaDBConnection {
     func checkIn() async {
         lastUsed = .now
         // A call still running here was abandoned by its lease (only possible with unstructured
-        // tasks): the connection's state is unknown, so it is dropped.
+        // tasks): the connection's state is unknown, so it is dropped once that call returns.
         if busy {
-            discardHandle()
+            abandonRunningCall()
             return
         }
         busy = true
-        defer { busy = false }
-        if let reader {
-            await reader.finish()
-            self.reader = nil
-        }
+        defer { callEnded() }
+        // A result left half read: dropping the connection is cheaper than reading the rest.
+        await dropReader()
         if inTransaction {
             // The lease ended inside a transaction (the caller forgot, or threw): undo it.
             do { try await handle?.simpleQuery("ROLLBACK") } catch { discardHandle() }
@@ -97,10 +113,34 @@ public actor MariaDBConnection {
     }
 
     func close() {
-        reader?.finishBlocking()
+        if busy {
+            abandonRunningCall()
+            return
+        }
+        if reader != nil { handle?.shutDownSocket() }  // nothing left to read then
         reader = nil
         handle?.close()
         handle = nil
+    }
+
+    private func abandonRunningCall() {
+        handle?.shutDownSocket()
+        discardWhenIdle = true
+    }
+
+    /// Forgets the open stream. One not read to its end is dropped with the connection (closing
+    /// its statement would otherwise read every remaining row, blocking the I/O thread), except
+    /// inside a transaction, which must not be lost: there the rest is read without blocking.
+    private func dropReader() async {
+        guard let reader else { return }
+        if !reader.finished && inTransaction {
+            await reader.finish()
+        }
+        if reader.finished {
+            self.reader = nil
+        } else {
+            discardHandle()
+        }
     }
 
     private func discardHandle() {
@@ -163,7 +203,8 @@ public actor MariaDBConnection {
                 do {
                     while try await reader.fetch(into: &rows, limit: 4096) {}
                 } catch {
-                    reader.finishBlocking()
+                    // A row that did not decode: the rest is read and dropped, without blocking.
+                    await reader.finish()
                     throw error
                 }
                 return rows
@@ -220,9 +261,9 @@ public actor MariaDBConnection {
             do {
                 let more = try await reader.fetch(into: &rows, limit: limit)
                 if !more { self.reader = nil }
-            } catch let error as MariaDBError {
-                self.reader = nil
-                if error.isConnectionLost { discardHandle() }
+            } catch {
+                if let error = error as? MariaDBError, error.isConnectionLost { discardHandle() }
+                await dropReader()
                 throw error
             }
             return rows.isEmpty ? nil : rows
@@ -249,8 +290,8 @@ public actor MariaDBConnection {
                 }
                 if !more { self.reader = nil }
             } catch {
-                self.reader = nil
                 if let error = error as? MariaDBError, error.isConnectionLost { discardHandle() }
+                await dropReader()
                 throw error
             }
             return rows == 0 ? nil : (bytes, rows)
@@ -258,10 +299,7 @@ public actor MariaDBConnection {
     }
 
     func closeStream() async {
-        _ = try? await exclusive {
-            await reader?.finish()
-            reader = nil
-        }
+        _ = try? await exclusive { await dropReader() }
     }
 
     // MARK: Transactions

@@ -85,17 +85,21 @@ final class MariaDBConnectionPool: Sendable {
         }
     }
 
-    func release(_ connection: MariaDBConnection) {
-        let waiter: Waiter? = state.withLock { s in
-            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+    /// Takes a connection back. Returns false once the pool is shut down: the caller then
+    /// closes the connection, which no one else will.
+    func release(_ connection: MariaDBConnection) -> Bool {
+        let (waiter, kept): (Waiter?, Bool) = state.withLock { s in
+            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), true) }
             s.leased -= 1
+            if s.isShutDown { return (nil, false) }
             s.idle.append(connection)
-            return nil
+            return (nil, true)
         }
         if let waiter {
             waiter.timeout?.cancel()
             waiter.continuation.resume(returning: connection)
         }
+        return kept
     }
 
     private func fail(_ id: UInt64, with error: any Error) {

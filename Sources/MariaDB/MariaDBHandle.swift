@@ -155,11 +155,6 @@ final class MariaDBHandle {
         return statement
     }
 
-    /// Drops a statement whose state is unknown after an error.
-    func evict(_ sql: String) {
-        statements.removeValue(forKey: sql)?.close()
-    }
-
     /// Runs SQL over the text protocol (for statements that take no values: DDL in migrations,
     /// `SET`, transaction control). Any result set is read and dropped.
     @discardableResult

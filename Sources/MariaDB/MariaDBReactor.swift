@@ -40,6 +40,7 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
 
     // Loop thread only.
     private var local: [UnownedJob] = []
+    private var running: [UnownedJob] = []  // the pass `runLocalJobs` is working through
     private var waiters: [Waiter?] = []  // by socket
     private var waiting = 0
     private var registered: [Bool] = []  // socket known to epoll (stale once the socket is closed)
@@ -62,23 +63,17 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Starts a thread running the loop; it holds the reactor until the loop ends.
     private func startThread() {
         thread.store(0, ordering: .releasing)
-        let context = Unmanaged.passRetained(Box(reactor: self, name: name)).toOpaque()
+        let context = Unmanaged.passRetained(self).toOpaque()
         var handle = pthread_t()
         let rc = pthread_create(&handle, nil, { argument in
-            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
-            cmariadb_set_thread_name(box.name)
-            box.reactor.run()
+            let reactor = Unmanaged<MariaDBReactor>.fromOpaque(argument!).takeRetainedValue()
+            cmariadb_set_thread_name(reactor.name)
+            reactor.run()
             return nil
         }, context)
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(handle)
         while thread.load(ordering: .acquiring) == 0 { sched_yield() }
-    }
-
-    private final class Box {
-        let reactor: MariaDBReactor
-        let name: String
-        init(reactor: MariaDBReactor, name: String) { (self.reactor, self.name) = (reactor, name) }
     }
 
     var isCurrent: Bool { pthread_self() == thread.load(ordering: .relaxed) }
@@ -180,8 +175,8 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
             runLocalJobs()
-            let (sleep, exit) = remote.withLock { [waiting] r -> (Bool, Bool) in
-                if r.jobs.isEmpty {
+            let (sleep, exit) = remote.withLock { [waiting, localIsEmpty = local.isEmpty] r -> (Bool, Bool) in
+                if r.jobs.isEmpty && localIsEmpty {
                     // Decided under the lock, so a job enqueued now sees `running` false and
                     // starts a new thread.
                     if r.stopping && waiting == 0 {
@@ -193,7 +188,7 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
                 }
                 local.append(contentsOf: r.jobs)
                 r.jobs.removeAll(keepingCapacity: true)
-                return (false, false)
+                return (false, false)  // poll the sockets without sleeping, then run the jobs
             }
             if exit { break }
             let timeout: Int32 = sleep ? nextTimeout() : 0
@@ -212,14 +207,14 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         close(wakeFD)
     }
 
+    /// Runs the jobs queued so far; those they enqueue wait for the next pass, after the sockets
+    /// have been polled, so tasks that keep handing work to each other cannot starve the I/O.
     private func runLocalJobs() {
-        var k = 0
-        while k < local.count {
-            let job = local[k]
-            k += 1
+        swap(&local, &running)
+        for job in running {
             job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
         }
-        local.removeAll(keepingCapacity: true)
+        running.removeAll(keepingCapacity: true)
     }
 
     private func handle(_ event: epoll_event) {

@@ -80,6 +80,32 @@ struct ReactorTests {
         }
     }
 
+    @Test func aCallThatOutlivesItsLeaseFailsAndTheConnectionIsReplaced() async throws {
+        try await TestDatabase.with(poolSize: 1) { db, database in
+            let watcher = MariaDBClient(configuration: database.configuration, logger: Logger(label: "watcher"))
+            do {
+                // An unstructured task keeps using the connection after its lease ended.
+                let leaked = try await db.withConnection { connection in
+                    let call = Task { try await connection.query("SELECT SLEEP(20) AS s") }
+                    try await waitUntilAsync {
+                        let rows = try await watcher.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(%' AND DB = \(database.name)")
+                        return try rows[0].decode("n", as: Int.self) == 1
+                    }
+                    return call
+                }
+                // Its socket was shut down when the lease ended: the call fails now, not in 20 s.
+                let error = await #expect(throws: MariaDBError.self) { try await leaked.value }
+                #expect(error?.isConnectionLost == true)
+                // The next lease gets a fresh connection.
+                #expect(try await db.query("SELECT 3 AS n")[0].decode("n", as: Int.self) == 3)
+            } catch {
+                await watcher.shutdown()
+                throw error
+            }
+            await watcher.shutdown()
+        }
+    }
+
     @Test func tasksPreferringTheClientsExecutorGetEveryResult() async throws {
         try await TestDatabase.with(poolSize: 4, configure: { $0.ioThreads = 2 }) { db, _ in
             try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE worked (worker INT NOT NULL, n INT NOT NULL)") }

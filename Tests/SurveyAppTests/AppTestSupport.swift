@@ -49,8 +49,9 @@ enum AppTestSupport {
         ]
         // Password hashes at N = 2^14 in tests: half the time, the same code.
         values["password.scrypt.log.n"] = .init(.int(14), isSecret: false)
-        // Small pools: every connection and hashing thread is a thread of its own, and dozens of
-        // apps run at once in the test process (a test that needs more sets it in `overrides`).
+        // Small pools: dozens of apps run at once in the test process, each with its database
+        // I/O threads, Redis connections and hashing threads (a test that needs more sets it in
+        // `overrides`).
         values["database.pool.size"] = .init(.int(4), isSecret: false)
         values["redis.pool.size"] = .init(.int(4), isSecret: false)
         values["password.hash.threads"] = .init(.int(1), isSecret: false)

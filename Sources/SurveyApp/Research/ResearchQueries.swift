@@ -79,20 +79,21 @@ struct ResearchQueries: Sendable {
     /// run concurrently; `query` gets the range's condition (` AND id BETWEEN …`, or nothing
     /// for a small table) to put among its own. Returns each part's rows, for the caller to add up.
     func scanResponses(_ query: @escaping @Sendable (SQLQuery) -> SQLQuery) async throws -> [[MariaDBRow]] {
+        let whole = { [database] in [try await database.query(query(SQLQuery(unsafeSQL: "")))] }
+        guard scanParallelism > 1 else { return try await whole() }
+        // The ends of the primary key: two index lookups, whatever the table's size.
         let bounds = try await database.query("SELECT MIN(id) AS low, MAX(id) AS high FROM responses")[0]
-        guard scanParallelism > 1, let low = try bounds.decode("low", as: Int64?.self), let high = try bounds.decode("high", as: Int64?.self),
+        guard let low = try bounds.decode("low", as: Int64?.self), let high = try bounds.decode("high", as: Int64?.self),
               high - low >= rangeScanThreshold
-        else {
-            return [try await database.query(query(SQLQuery(unsafeSQL: "")))]
-        }
+        else { return try await whole() }
         let step = (high - low) / Int64(scanParallelism) + 1
         return try await withThrowingTaskGroup(of: [MariaDBRow].self) { group in
             for part in 0..<Int64(scanParallelism) {
                 let first = low + part * step
-                let last = min(high, first + step - 1)
-                group.addTask { [database] in
-                    try await database.query(query(" AND id BETWEEN \(first) AND \(last)"))
-                }
+                // The last range is open, so rows added since the bounds were read count too.
+                let range: SQLQuery = part == Int64(scanParallelism) - 1
+                    ? " AND id >= \(first)" : " AND id BETWEEN \(first) AND \(first + step - 1)"
+                group.addTask { [database] in try await database.query(query(range)) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }

@@ -62,9 +62,9 @@ struct ResponseExport: Sendable {
     }
 
     func query(_ filters: ResearchFilters) -> SQLQuery {
-        // Money comes as the server prints a DECIMAL ("1234.56"): exact, and written as is.
-        let money = Set(exportedQuestions.filter { $0.type == .money }.map(\.code) + ["minimum_wage"])
-        let list = selectColumns.map { money.contains($0) ? "CAST(`\($0)` AS CHAR) AS `\($0)`" : "`\($0)`" }.joined(separator: ", ")
+        // Money (DECIMAL) is lent by the row view as the server prints it ("1234.56"): exact, and
+        // written as is.
+        let list = selectColumns.map { "`\($0)`" }.joined(separator: ", ")
         return SQLQuery(unsafeSQL: "SELECT \(list) FROM responses WHERE completed_at IS NOT NULL")
             + filters.responseConditions + SQLQuery(unsafeSQL: " ORDER BY id")
     }

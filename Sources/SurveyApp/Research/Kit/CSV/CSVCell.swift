@@ -19,10 +19,6 @@ enum CSVCell: Sendable, Equatable {
     /// `1` for true, `0` for false, which every spreadsheet and stats package reads
     /// as a number.
     case boolean(Bool)
-    /// A number already written in plain decimal digits (`-1234.56`, as MariaDB prints a DECIMAL):
-    /// only the point changes, to the format's decimal separator. Exact, and much cheaper than
-    /// formatting a `Decimal` for a million rows.
-    case decimalText(String)
     /// No value (SQL NULL): nothing between the separators.
     case empty
 
