@@ -8,28 +8,30 @@ import Testing
 @Suite struct ErrorPageLiveTests {
     @Test func aChunkedBodyOverTheLimitGets413() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
-            let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(.POST, "/upload", body: [ByteBuffer(repeating: 1, count: 2000)])
-            #expect(response.status == 413)
-            #expect(response.text.contains("Request too large"))
-            #expect(response.headers["connection"] == ["close"])
-            await connection.close()
-            // The backend never saw a complete request.
-            #expect(upstreams[0].requestCount == 0)
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
+                let connection = try await TestConnection.connect(port: port)
+                let response = try await connection.request(.POST, "/upload", body: [ByteBuffer(repeating: 1, count: 2000)])
+                #expect(response.status == 413)
+                #expect(response.text.contains("Request too large"))
+                #expect(response.headers["connection"] == ["close"])
+                await connection.close()
+                // The backend never saw a complete request.
+                #expect(upstreams[0].requestCount == 0)
+            }
         }
     }
 
     @Test func headersOverTheLimitGet431() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams) { _, port in
-            let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(.GET, "/", headers: [("X-Big", String(repeating: "b", count: 20_000))])
-            #expect(response.status == 431)
-            await connection.close()
-            #expect(upstreams[0].requestCount == 0)
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let connection = try await TestConnection.connect(port: port)
+                let response = try await connection.request(.GET, "/", headers: [("X-Big", String(repeating: "b", count: 20_000))])
+                #expect(response.status == 431)
+                await connection.close()
+                #expect(upstreams[0].requestCount == 0)
+            }
         }
     }
 
@@ -51,53 +53,56 @@ import Testing
 
     @Test func allBackendsDownGet503WithRetryAfter() async throws {
         let upstreams = try await startUpstreams(2, behaviour: .status(503))
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams, configure: { configuration in
-            configuration.health.path = "/readyz"
-            configuration.health.interval = .milliseconds(100)
-        }) { balancer, port in
-            #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
-            let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(.GET, "/")
-            #expect(response.status == 503)
-            #expect(response.headers["retry-after"] == ["5"])
-            #expect(response.text.contains("temporarily unavailable"))
-            #expect(upstreams.allSatisfy { $0.proxiedCount == 0 })
-            // A backend whose checks pass again comes back (rise = 2).
-            upstreams[0].behaviour = .normal
-            #expect(await eventually { balancer.snapshot(upstreams[0].address)?.up == true })
-            #expect(try await connection.request(.GET, "/").status == 200)
-            await connection.close()
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams, configure: { configuration in
+                configuration.health.path = "/readyz"
+                configuration.health.interval = .milliseconds(100)
+            }) { balancer, port in
+                #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
+                let connection = try await TestConnection.connect(port: port)
+                let response = try await connection.request(.GET, "/")
+                #expect(response.status == 503)
+                #expect(response.headers["retry-after"] == ["5"])
+                #expect(response.text.contains("temporarily unavailable"))
+                #expect(upstreams.allSatisfy { $0.proxiedCount == 0 })
+                // A backend whose checks pass again comes back (rise = 2).
+                upstreams[0].behaviour = .normal
+                #expect(await eventually { balancer.snapshot(upstreams[0].address)?.up == true })
+                #expect(try await connection.request(.GET, "/").status == 200)
+                await connection.close()
+            }
         }
     }
 
     @Test func aBackendThatDoesNotAnswerGets504() async throws {
         let upstreams = try await startUpstreams(1, behaviour: .hang)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams, configure: { $0.upstream.responseTimeout = .milliseconds(300) }) { balancer, port in
-            let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(.GET, "/")
-            #expect(response.status == 504)
-            #expect(response.text.contains("Gateway timeout"))
-            await connection.close()
-            #expect(balancer.snapshot(upstreams[0].address)?.stats.timeouts == 1)
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams, configure: { $0.upstream.responseTimeout = .milliseconds(300) }) { balancer, port in
+                let connection = try await TestConnection.connect(port: port)
+                let response = try await connection.request(.GET, "/")
+                #expect(response.status == 504)
+                #expect(response.text.contains("Gateway timeout"))
+                await connection.close()
+                #expect(balancer.snapshot(upstreams[0].address)?.stats.timeouts == 1)
+            }
         }
     }
 
     @Test func a413IsReadByAClientStillSendingItsBody() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
-            let raw = try await RawConnection.connect(port: port)
-            try await raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n")
-            // The client keeps sending after the answer: the balancer reads and drops it, then closes.
-            for _ in 0..<20 {
-                guard raw.isOpen else { break }
-                try? await raw.send(String(repeating: "z", count: 10_000))
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams, configure: { $0.client.maxBodyBytes = 1000 }) { _, port in
+                let raw = try await RawConnection.connect(port: port)
+                try await raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n")
+                // The client keeps sending after the answer: the balancer reads and drops it, then closes.
+                for _ in 0..<20 {
+                    guard raw.isOpen else { break }
+                    try? await raw.send(String(repeating: "z", count: 10_000))
+                }
+                try await raw.waitForClose()
+                #expect(raw.received().hasPrefix("HTTP/1.1 413 Payload Too Large"))
+                #expect(upstreams[0].requestCount == 0)
             }
-            try await raw.waitForClose()
-            #expect(raw.received().hasPrefix("HTTP/1.1 413 Payload Too Large"))
-            #expect(upstreams[0].requestCount == 0)
         }
     }
 }

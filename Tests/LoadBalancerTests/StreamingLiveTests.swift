@@ -18,78 +18,94 @@ import Testing
 
     @Test func fiveMegabytesUploadWithContentLengthAndEchoBack() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams) { _, port in
-            let body = patternBytes(Self.fiveMB)
-            let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(
-                .POST, "/echo", headers: [("content-length", String(Self.fiveMB))], body: self.parts(of: body, size: 64 * 1024)
-            )
-            #expect(response.status == 200)
-            #expect(response.body == body)
-            #expect(upstreams[0].received.last?.body == body)
-            #expect(upstreams[0].received.last?.head.headers["content-length"] == [String(Self.fiveMB)])
-            // And the connection is still good for another request.
-            #expect(try await connection.request(.GET, "/next").status == 200)
-            await connection.close()
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let body = patternBytes(Self.fiveMB)
+                let connection = try await TestConnection.connect(port: port)
+                let response = try await connection.request(
+                    .POST, "/echo", headers: [("content-length", String(Self.fiveMB))], body: self.parts(of: body, size: 64 * 1024)
+                )
+                #expect(response.status == 200)
+                #expect(response.body == body)
+                #expect(upstreams[0].received.last?.body == body)
+                #expect(upstreams[0].received.last?.head.headers["content-length"] == [String(Self.fiveMB)])
+                // And the connection is still good for another request.
+                #expect(try await connection.request(.GET, "/next").status == 200)
+                await connection.close()
+            }
         }
     }
 
     @Test func chunkedUploadStaysChunkedAndArrivesWhole() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams) { _, port in
-            let body = patternBytes(Self.fiveMB)
-            let connection = try await TestConnection.connect(port: port)
-            // No Content-Length: the client sends it chunked, in odd-sized pieces.
-            let response = try await connection.request(.PUT, "/echo", body: self.parts(of: body, size: 10_007))
-            #expect(response.status == 200)
-            #expect(response.body == body)
-            let received = try #require(upstreams[0].received.last)
-            #expect(received.body == body)
-            #expect(received.head.headers["transfer-encoding"] == ["chunked"])
-            #expect(received.head.headers["content-length"].isEmpty)
-            await connection.close()
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let body = patternBytes(Self.fiveMB)
+                let connection = try await TestConnection.connect(port: port)
+                // No Content-Length: the client sends it chunked, in odd-sized pieces.
+                let response = try await connection.request(.PUT, "/echo", body: self.parts(of: body, size: 10_007))
+                #expect(response.status == 200)
+                #expect(response.body == body)
+                let received = try #require(upstreams[0].received.last)
+                #expect(received.body == body)
+                #expect(received.head.headers["transfer-encoding"] == ["chunked"])
+                #expect(received.head.headers["content-length"].isEmpty)
+                await connection.close()
+            }
         }
     }
 
     @Test func fiveMegabyteDownloadsWithContentLengthAndChunked() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams) { _, port in
-            let expected = patternBytes(Self.fiveMB)
-            let connection = try await TestConnection.connect(port: port)
-            let sized = try await connection.request(.GET, "/bytes/\(Self.fiveMB)")
-            #expect(sized.status == 200)
-            #expect(sized.headers["content-length"] == [String(Self.fiveMB)])
-            #expect(sized.body == expected)
-            let chunked = try await connection.request(.GET, "/bytes/\(Self.fiveMB)?chunked")
-            #expect(chunked.status == 200)
-            #expect(chunked.headers["transfer-encoding"] == ["chunked"])
-            #expect(chunked.body == expected)
-            // HEAD: the framing headers, no body, and the connection still in step.
-            let head = try await connection.request(.HEAD, "/bytes/1000")
-            #expect(head.status == 200)
-            #expect(head.body.readableBytes == 0)
-            #expect(try await connection.request(.GET, "/bytes/10").body == patternBytes(10))
-            await connection.close()
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let expected = patternBytes(Self.fiveMB)
+                let connection = try await TestConnection.connect(port: port)
+                let sized = try await connection.request(.GET, "/bytes/\(Self.fiveMB)")
+                #expect(sized.status == 200)
+                #expect(sized.headers["content-length"] == [String(Self.fiveMB)])
+                #expect(sized.body == expected)
+                let chunked = try await connection.request(.GET, "/bytes/\(Self.fiveMB)?chunked")
+                #expect(chunked.status == 200)
+                #expect(chunked.headers["transfer-encoding"] == ["chunked"])
+                #expect(chunked.body == expected)
+                // HEAD: the framing headers, no body, and the connection still in step.
+                let head = try await connection.request(.HEAD, "/bytes/1000")
+                #expect(head.status == 200)
+                #expect(head.body.readableBytes == 0)
+                #expect(try await connection.request(.GET, "/bytes/10").body == patternBytes(10))
+                await connection.close()
+            }
         }
     }
 
     @Test func aSlowReaderHoldsTheUpstreamBackInsteadOfFillingMemory() async throws {
         let upstreams = try await startUpstreams(1)
-        defer { Task { await stopAll(upstreams) } }
-        try await withBalancer(upstreams) { _, port in
-            let raw = try await RawConnection.connect(port: port)
-            // Read nothing for a while: the 20 MB response must wait in the upstream, not the proxy.
-            try await raw.channel.setOption(ChannelOptions.autoRead, value: false).get()
-            try await raw.send("GET /bytes/\(20 * 1024 * 1024) HTTP/1.1\r\nHost: x\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(500))
-            try await raw.channel.setOption(ChannelOptions.autoRead, value: true).get()
-            raw.channel.read()
-            let done = await eventually(60) { raw.receivedCount() > 20 * 1024 * 1024 }
-            #expect(done)
-            await raw.close()
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let raw = try await RawConnection.connect(port: port)
+                let size = 100 * 1024 * 1024
+                // Read nothing for a while: the response must wait in the upstream, not the proxy.
+                try await raw.channel.setOption(ChannelOptions.autoRead, value: false).get()
+                try await raw.send("GET /bytes/\(size) HTTP/1.1\r\nHost: x\r\n\r\n")
+                // Until the upstream has started sending and its socket stopped taking more (the
+                // kernel's buffers on both hops are full), then a little longer.
+                let upstream = upstreams[0]
+                let started = await eventually(30) { upstream.bodyBytesSent > 0 }
+                #expect(started)
+                var sent = -1
+                while sent != upstreams[0].bodyBytesSent {
+                    sent = upstreams[0].bodyBytesSent
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                // A proxy that read on regardless would have taken it all by now.
+                #expect(sent < size / 2, "the upstream got rid of \(sent) of \(size) bytes while the client read nothing")
+                try await raw.channel.setOption(ChannelOptions.autoRead, value: true).get()
+                raw.channel.read()
+                let done = await eventually(60) { raw.receivedCount() > size }
+                #expect(done)
+                await raw.close()
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The admin endpoint (loopback by default), one request at a time:
 ///
@@ -55,14 +56,7 @@ final class AdminHandler: ChannelInboundHandler {
         case (.GET, "/backends"):
             return .json(self.backendsJSON())
         case (.POST, "/reload"):
-            do {
-                let summary = try self.balancer.reload()
-                return .json(
-                    "{\"added\":\(Self.jsonArray(summary.added)),\"removed\":\(Self.jsonArray(summary.removed)),\"reweighted\":\(Self.jsonArray(summary.reweighted))}"
-                )
-            } catch {
-                return .text("reload failed: \(error)", status: .unprocessableEntity)
-            }
+            return Self.reload(self.balancer)
         default:
             break
         }
@@ -109,6 +103,23 @@ final class AdminHandler: ChannelInboundHandler {
         return "{\"algorithm\":\"\(self.balancer.registry.algorithm.rawValue)\",\"backends\":[\(items.joined(separator: ","))]}\n"
     }
 
+    /// Re-reads the backends file. It reads a file and may resolve host names: blocking work,
+    /// which `channelRead` runs on a thread pool rather than on the event loop.
+    static func reload(_ balancer: LoadBalancer) -> Response {
+        do {
+            let summary = try balancer.reload()
+            return .json(
+                "{\"added\":\(Self.jsonArray(summary.added)),\"removed\":\(Self.jsonArray(summary.removed)),\"reweighted\":\(Self.jsonArray(summary.reweighted))}"
+            )
+        } catch {
+            return .text("reload failed: \(error)", status: .unprocessableEntity)
+        }
+    }
+
+    private static func isReload(_ head: HTTPRequestHead) -> Bool {
+        head.method == .POST && head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == "/reload"
+    }
+
     private static func jsonArray(_ values: [String]) -> String {
         "[" + values.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
@@ -124,19 +135,31 @@ extension AdminHandler {
         case .end:
             guard case .receiving(let head) = self.state else { return }
             self.state = .idle
-            let response = self.respond(to: head)
-            let body = context.channel.allocator.buffer(string: response.body)
-            var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: response.contentType)
-            headers.add(name: "content-length", value: String(body.readableBytes))
-            headers.add(name: "cache-control", value: "no-store")
-            if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
-            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-            let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-            if !head.isKeepAlive {
-                done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            if Self.isReload(head) {
+                let balancer = self.balancer
+                NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) { Self.reload(balancer) }
+                    .assumeIsolated().whenComplete { result in
+                        let response = (try? result.get()) ?? .text("reload failed: the balancer is stopping", status: .serviceUnavailable)
+                        self.send(response, for: head, context: context)
+                    }
+            } else {
+                self.send(self.respond(to: head), for: head, context: context)
             }
+        }
+    }
+
+    private func send(_ response: Response, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let body = context.channel.allocator.buffer(string: response.body)
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: response.contentType)
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        headers.add(name: "cache-control", value: "no-store")
+        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        if !head.isKeepAlive {
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
     }
 }

@@ -90,10 +90,10 @@ public final class BackendRegistry: Sendable {
             guard let index = state.entries.firstIndex(where: { $0.backend === backend }) else { return }
             state.entries[index].inFlight -= 1
             state.entries[index].stats.record(outcome, seconds: seconds)
-            switch outcome {
-            case .response: state.entries[index].health.recordSuccess()
-            case .connectFailed, .timedOut, .failed: state.entries[index].health.recordFailure(now: now, configuration: configuration)
-            case .aborted: break
+            if case .response = outcome {
+                state.entries[index].health.recordSuccess()
+            } else if outcome.isBackendFailure {
+                state.entries[index].health.recordFailure(now: now, configuration: configuration)
             }
         }
     }
@@ -186,11 +186,6 @@ public final class BackendRegistry: Sendable {
             state.entries[index].weight = weight
             return true
         }
-    }
-
-    /// Whether this backend may have idle connections kept for it.
-    func isPoolable(_ backend: Backend) -> Bool {
-        !backend.isRetired.load(ordering: .relaxed)
     }
 
     public func snapshot() -> [Snapshot] {

@@ -3,7 +3,6 @@ import NIOCore
 /// What the handlers on one event loop share: the configuration, the backend registry, this loop's
 /// upstream pool and access log, and a random source for request ids. Only its loop touches it.
 final class LoopContext {
-    let eventLoop: any EventLoop
     let configuration: LoadBalancerConfiguration
     let registry: BackendRegistry
     let metrics: ServerMetrics
@@ -18,7 +17,6 @@ final class LoopContext {
         metrics: ServerMetrics,
         accessLogSink: AccessLogSink?
     ) {
-        self.eventLoop = eventLoop
         self.configuration = configuration
         self.registry = registry
         self.metrics = metrics

@@ -29,7 +29,7 @@ extension ProxyServerHandler {
         if keepAlive && exchange.requestEnded {
             self.becomeIdle()
         } else if keepAlive {
-            self.state = .answeredLocally(keepAlive: true)
+            self.state = .answeredLocally
             self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             self.resumeClientReadsIfAllowed()
         } else if !exchange.requestEnded {

@@ -44,9 +44,15 @@ extension ProxyServerHandler {
         guard let context else { return }
         switch (kind, self.state) {
         case (.body, .proxying(let exchange)) where !exchange.requestEnded:
-            if !self.mayReadClient {
-                // The backend is slow to take the body, not the client to send it.
+            if exchange.isConnecting {
+                // Waiting for a backend, not for the client: the connect timeout answers for that.
                 self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
+                return
+            }
+            if !self.mayReadClient {
+                // The backend is slow to take the body, not the client to send it: if it stays
+                // stuck, the upstream timeout gives up on it (504, or another backend).
+                self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
                 return
             }
             self.abandonUpstream(exchange, outcome: .aborted)

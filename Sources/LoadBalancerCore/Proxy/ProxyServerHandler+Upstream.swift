@@ -19,8 +19,12 @@ extension ProxyServerHandler: UpstreamConnectionDelegate {
         guard case .proxying(let exchange) = self.state, exchange.upstream === connection else {
             return
         }
-        self.context?.flush()
-        self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
+        guard let context else { return }
+        context.flush()
+        // While the client is not reading, the send timeout set when it stopped stands.
+        if context.channel.isWritable {
+            self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
+        }
     }
 
     func upstreamWritabilityChanged(_ connection: UpstreamConnection) {

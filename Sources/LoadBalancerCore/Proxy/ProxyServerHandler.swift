@@ -31,8 +31,9 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// Waiting for the next request head.
         case idle
         case proxying(ProxyExchange)
-        /// The balancer answered itself; the rest of the request body is read and dropped.
-        case answeredLocally(keepAlive: Bool)
+        /// The balancer answered itself and keeps the connection: the rest of the request body is
+        /// read and dropped. (An answer that closes the connection goes to `lingering`.)
+        case answeredLocally
         /// Answered and closing: our side is shut, and what the client still sends is read and
         /// dropped for a moment, so that the unread bytes do not make the kernel reset the
         /// connection before the client has read the answer (nginx's lingering close).
@@ -131,12 +132,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let upstreamHead = ForwardingHeaders.upstreamRequest(head, client: self.client, requestID: &requestID)
         let exchange = ProxyExchange(head: head, upstreamHead: upstreamHead, requestID: requestID, now: now)
 
-        var headerBytes = head.uri.utf8.count
-        for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
-        if headerBytes > self.configuration.client.maxHeaderBytes {
-            self.answerLocally(exchange, status: .requestHeaderFieldsTooLarge, keepAlive: false)
-            return
-        }
+        // Headers over `maxHeaderBytes` never get here: the decoder refuses them (431).
         if let length = head.headers.first(name: "content-length"), let bytes = Int(length),
             bytes > self.configuration.client.maxBodyBytes
         {
@@ -197,8 +193,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.flushUpstream(upstream)
             }
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
-        case .answeredLocally(let keepAlive):
-            if keepAlive && !self.quiescing {
+        case .answeredLocally:
+            if !self.quiescing {
                 self.becomeIdle()
                 self.processQueued()
             } else {

@@ -46,6 +46,20 @@ func stopAll(_ upstreams: [TestUpstream]) async {
     for upstream in upstreams { await upstream.kill() }
 }
 
+/// Runs `body`, then stops the upstreams, also when it throws, and waits for them to stop (a
+/// `defer { Task { … } }` would leave that to after the test has ended).
+@discardableResult
+func stopping<T>(_ upstreams: [TestUpstream], _ body: () async throws -> T) async throws -> T {
+    do {
+        let result = try await body()
+        await stopAll(upstreams)
+        return result
+    } catch {
+        await stopAll(upstreams)
+        throw error
+    }
+}
+
 /// A port on which nothing listens (bound, then closed).
 func closedPort() async throws -> Int {
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -27,6 +27,8 @@ final class TestUpstream: Sendable {
         case hang
         /// Answers every request with this status (for health checks).
         case status(Int)
+        /// Takes a request's head, then stops reading the connection (a backend stuck on a body).
+        case neverReadsBody
     }
 
     let name: String
@@ -39,6 +41,7 @@ final class TestUpstream: Sendable {
         var received: [Received] = []
         var connections: [ObjectIdentifier: any Channel] = [:]
         var acceptedConnections = 0
+        var bodyBytesSent = 0
     }
 
     var behaviour: Behaviour {
@@ -76,6 +79,14 @@ final class TestUpstream: Sendable {
             .bind(host: "127.0.0.1", port: port).get()
         self.port = self.channel.localAddress!.port!
         box.upstream = self
+    }
+
+    /// Bytes of `/bytes/N` bodies the socket has taken (their writes completed): with
+    /// backpressure, what a client that does not read holds back shows here.
+    var bodyBytesSent: Int { self.state.withLockedValue { $0.bodyBytesSent } }
+
+    fileprivate func sent(_ bytes: Int) {
+        self.state.withLockedValue { $0.bodyBytesSent += bytes }
     }
 
     /// Connections accepted so far, and open now.
@@ -145,6 +156,11 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             self.body.clear()
+            if case .neverReadsBody = self.upstream.behaviour {
+                self.upstream.record(TestUpstream.Received(head: head, body: ByteBuffer()))
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                return
+            }
             if case .normal = self.upstream.behaviour, head.uri.hasPrefix("/echo") {
                 self.echoing = true
                 var headers = HTTPHeaders()
@@ -173,7 +189,7 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
         case .dieAfterRequest:
             context.close(promise: nil)
             return
-        case .hang:
+        case .hang, .neverReadsBody:
             return
         case .status(let code):
             self.send(status: HTTPResponseStatus(statusCode: code), body: "status \(code)", context: context)
@@ -191,7 +207,8 @@ private final class TestUpstreamHandler: ChannelInboundHandler {
             var remaining = patternBytes(count, allocator: context.channel.allocator)
             while remaining.readableBytes > 0 {
                 let slice = remaining.readSlice(length: min(65536, remaining.readableBytes))!
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
+                let upstream = self.upstream
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice)))).whenSuccess { upstream.sent(slice.readableBytes) }
             }
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
         } else if head.uri.hasPrefix("/slow/") {
