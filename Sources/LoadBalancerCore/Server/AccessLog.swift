@@ -6,16 +6,26 @@ import Musl
 import Darwin
 #endif
 import NIOCore
+import NIOPosix
+import Synchronization
 
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, bytes, count)
 }
 
-/// Where access-log lines go: stdout or a file opened for appending. Shared by the loops' writers;
-/// each `write` of a batch of whole lines is one system call.
+/// Where access-log lines go: stdout or a file opened for appending. Shared by the loops' logs,
+/// whose batches of whole lines it writes on a thread of its own, one system call each: a slow
+/// reader of stdout (a pipe to a log collector) then never holds up an event loop. Should the
+/// writer fall more than `maxPendingBytes` behind, batches are dropped and counted instead of
+/// piling up in memory.
 public final class AccessLogSink: Sendable {
     let fd: Int32
     private let ownsDescriptor: Bool
+    private let writer = NIOThreadPool(numberOfThreads: 1)
+    private let pendingBytes = Atomic<Int>(0)
+    /// Bytes of log lines dropped because the writer was too far behind.
+    let droppedBytes = Atomic<Int>(0)
+    static let maxPendingBytes = 8 * 1024 * 1024
 
     public init(_ destination: LoadBalancerConfiguration.AccessLogDestination) throws(ConfigurationError) {
         switch destination {
@@ -28,9 +38,30 @@ public final class AccessLogSink: Sendable {
             self.fd = fd
             self.ownsDescriptor = true
         }
+        self.writer.start()
     }
 
+    /// Queues a batch of whole lines for the writer thread.
     func write(_ buffer: ByteBuffer) {
+        let size = buffer.readableBytes
+        guard self.pendingBytes.add(size, ordering: .relaxed).newValue <= Self.maxPendingBytes else {
+            self.pendingBytes.subtract(size, ordering: .relaxed)
+            self.droppedBytes.add(size, ordering: .relaxed)
+            return
+        }
+        // Also run when the pool shuts down (its state is then `.cancelled`): nothing queued is lost.
+        self.writer.submit { _ in
+            self.writeNow(buffer)
+            self.pendingBytes.subtract(size, ordering: .relaxed)
+        }
+    }
+
+    /// Writes what is queued, then stops the writer thread.
+    func shutdown() async {
+        try? await self.writer.shutdownGracefully()
+    }
+
+    private func writeNow(_ buffer: ByteBuffer) {
         buffer.withUnsafeReadableBytes { bytes in
             var offset = 0
             while offset < bytes.count {

@@ -226,6 +226,7 @@ public final class LoadBalancer: Sendable {
                 bound.value.accessLog?.flush()
             }.get()
         }
+        await self.accessLogSink?.shutdown()
         try? await self.group.shutdownGracefully()
     }
 
