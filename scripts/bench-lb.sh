@@ -214,7 +214,11 @@ run_wrk() {
     echo "$out" >> "$WORK/wrk.log"
     local errors
     errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}')
-    [ -n "$errors" ] && log "wrk reported: $errors"
+    # A proxy answering fast errors would look like a fast proxy: the run is void.
+    if [ -n "$errors" ]; then
+        echo "bench-lb: wrk reported errors against $url: $errors (full output in $WORK/wrk.log)" >&2
+        exit 1
+    fi
     echo "$out" | awk '
         function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
         /Requests\/sec:/ { rps = $2 }
@@ -244,7 +248,8 @@ measure() { # name port main-pid
         local rps p50 p99 cpu per_cpu
         read -r rps p50 p99 <<<"$result"
         cpu=$(awk -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
-        local seconds=${DURATION%s}
+        local seconds
+        seconds=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }')
         per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * s / c; else print "inf" }')
         RESULT[$name,$shape]="$rps $p50 $p99 $cpu $per_cpu"
         log "$name $shape: $rps req/s, p50 $p50 ms, p99 $p99 ms, proxy CPU $cpu s"
