@@ -154,7 +154,7 @@ extension AdminHandler {
         headers.add(name: "content-type", value: response.contentType)
         headers.add(name: "content-length", value: String(body.readableBytes))
         headers.add(name: "cache-control", value: "no-store")
-        if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
+        ForwardingHeaders.addConnection(to: &headers, version: head.version, keepAlive: head.isKeepAlive)
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))), promise: nil)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))

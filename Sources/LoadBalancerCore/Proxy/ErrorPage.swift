@@ -42,11 +42,7 @@ enum ErrorPage {
         headers.add(name: "cache-control", value: "no-store")
         if let retryAfter { headers.add(name: "retry-after", value: String(retryAfter)) }
         if let requestID { headers.add(name: "x-request-id", value: requestID) }
-        if version.major == 1 && version.minor == 0 {
-            if keepAlive { headers.add(name: "connection", value: "keep-alive") }
-        } else if !keepAlive {
-            headers.add(name: "connection", value: "close")
-        }
+        ForwardingHeaders.addConnection(to: &headers, version: version, keepAlive: keepAlive)
         return (HTTPResponseHead(version: version, status: status, headers: headers), body)
     }
 }

@@ -149,12 +149,18 @@ public enum ForwardingHeaders {
             headers = head.headers
         }
         if !hasRequestID { headers.add(name: "x-request-id", value: requestID) }
+        Self.addConnection(to: &headers, version: version, keepAlive: keepAlive)
+        return HTTPResponseHead(version: version, status: head.status, headers: headers)
+    }
+
+    /// The `Connection` header a response needs, if any: HTTP/1.0 closes unless told to keep
+    /// alive, HTTP/1.1 keeps alive unless told to close.
+    static func addConnection(to headers: inout HTTPHeaders, version: HTTPVersion, keepAlive: Bool) {
         if version.major == 1 && version.minor == 0 {
             if keepAlive { headers.add(name: "connection", value: "keep-alive") }
         } else if !keepAlive {
             headers.add(name: "connection", value: "close")
         }
-        return HTTPResponseHead(version: version, status: head.status, headers: headers)
     }
 
     /// Whether a response can be framed for this client without closing the connection: an

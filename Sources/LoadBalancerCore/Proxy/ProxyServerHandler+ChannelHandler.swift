@@ -83,10 +83,7 @@ extension ProxyServerHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         self.inClientBurst = false
-        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
-            self.upstreamNeedsFlush = false
-            upstream.flush()
-        }
+        self.flushHeldBackUpstreamWrites()
         context.fireChannelReadComplete()
     }
 
@@ -136,9 +133,7 @@ extension ProxyServerHandler {
         let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         self.loop.metrics.recordLocalResponse(Int(status.code))
         let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        self.writePage(head, body, context: context).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -42,9 +42,7 @@ extension ProxyServerHandler {
         }
         let lingering: Bool
         if case .lingering = self.state { lingering = true } else { lingering = false }
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
+        let written = self.writePage(head, body, context: context)
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in
                 context.close(mode: lingering ? .output : .all, promise: nil)
@@ -52,6 +50,13 @@ extension ProxyServerHandler {
         } else {
             self.processQueued()
         }
+    }
+
+    /// Writes one of the balancer's pages whole; the future completes once it is sent.
+    func writePage(_ head: HTTPResponseHead, _ body: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        return context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
     }
 
     /// Closes a client connection whose response cannot be completed: once its head is out, an

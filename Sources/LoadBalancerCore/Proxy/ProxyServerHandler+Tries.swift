@@ -75,6 +75,14 @@ extension ProxyServerHandler {
         self.resumeClientReadsIfAllowed()
     }
 
+    /// Flushes what `flushUpstream` held back during a burst of client parts.
+    func flushHeldBackUpstreamWrites() {
+        if self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
+            self.upstreamNeedsFlush = false
+            upstream.flush()
+        }
+    }
+
     /// Flushes now, or at the end of the current burst of client parts (one system call for a
     /// request's head, body and end when they came in one read).
     func flushUpstream(_ connection: UpstreamConnection) {

@@ -231,10 +231,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.dispatch(next, context: context)
         }
         self.inClientBurst = wasInBurst
-        if !wasInBurst, self.upstreamNeedsFlush, case .proxying(let exchange) = self.state, let upstream = exchange.upstream {
-            self.upstreamNeedsFlush = false
-            upstream.flush()
-        }
+        if !wasInBurst { self.flushHeldBackUpstreamWrites() }
         if self.queued.isEmpty, let error = self.pendingParseError, case .idle = self.state {
             self.pendingParseError = nil
             self.answerParseError(error, context: context)
