@@ -26,8 +26,10 @@ final class LoopContext {
     }
 
     /// 32 hex digits (128 random bits).
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     func makeRequestID() -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let digits = Self.hexDigits
         let high = self.random.next()
         let low = self.random.next()
         return String(unsafeUninitializedCapacity: 32) { buffer in
