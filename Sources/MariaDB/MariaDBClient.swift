@@ -127,24 +127,7 @@ public final class MariaDBClient: Service, Sendable {
         _ query: SQLQuery, batchSize: Int = 1024, isolation: isolated (any Actor)? = #isolation,
         _ body: ([MariaDBRow]) async throws -> Void
     ) async throws -> Int {
-        try await withConnection { connection in
-            try await connection.openStream(query)
-            var total = 0
-            do {
-                var pending = try await connection.nextBatch(limit: batchSize)
-                while let batch = pending {
-                    // The connection's thread fetches the next batch while the caller handles this one.
-                    async let next = connection.nextBatch(limit: batchSize)
-                    total += batch.count
-                    try await body(batch)
-                    pending = try await next
-                }
-            } catch {
-                await connection.closeStream()
-                throw error
-            }
-            return total
-        }
+        try await pipelined(query, next: { try await $0.nextBatch(limit: batchSize) }, rows: \.count, body)
     }
 
     /// Streams a result as encoded bytes: `encode` turns each row, seen in place in the client
@@ -158,16 +141,28 @@ public final class MariaDBClient: Service, Sendable {
         encode: @escaping @Sendable (MariaDBRowView, inout [UInt8]) throws -> Void,
         _ body: (_ bytes: [UInt8], _ rows: Int) async throws -> Void
     ) async throws -> Int {
+        try await pipelined(
+            query, next: { try await $0.nextEncoded(minimumBytes: chunkBytes, encode: encode) }, rows: \.rows,
+            { try await body($0.bytes, $0.rows) })
+    }
+
+    /// Opens a stream for `query` and hands its chunks to `body` in the caller's isolation, the
+    /// connection fetching the next chunk meanwhile. Returns the number of rows.
+    private func pipelined<Chunk: Sendable>(
+        _ query: SQLQuery, isolation: isolated (any Actor)? = #isolation,
+        next: @escaping @Sendable (MariaDBConnection) async throws -> Chunk?, rows: (Chunk) -> Int,
+        _ body: (Chunk) async throws -> Void
+    ) async throws -> Int {
         try await withConnection { connection in
             try await connection.openStream(query)
             var total = 0
             do {
-                var pending = try await connection.nextEncoded(minimumBytes: chunkBytes, encode: encode)
+                var pending = try await next(connection)
                 while let chunk = pending {
-                    async let next = connection.nextEncoded(minimumBytes: chunkBytes, encode: encode)
-                    total += chunk.rows
-                    try await body(chunk.bytes, chunk.rows)
-                    pending = try await next
+                    async let following = next(connection)
+                    total += rows(chunk)
+                    try await body(chunk)
+                    pending = try await following
                 }
             } catch {
                 await connection.closeStream()
