@@ -16,7 +16,7 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard responses > 0, batch > 0 else { throw ValidationError("--responses and --batch must be positive") }
-        try await common.withMigratedDatabase(allowLocalInfile: true) { database, configuration, _ in
+        try await common.withMigratedDatabase(allowLocalInfile: true) { database, configuration in
             let survey = try SurveyDefinition.load(path: configuration.resources.survey)
             let report = try await Seeder(database: database, survey: survey, seed: seed, batchSize: batch).run(responses: responses, progress: Progress())
             let seconds = report.loadSeconds + report.countsSeconds
@@ -60,7 +60,7 @@ struct RebuildCountsCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await common.withMigratedDatabase { database, configuration, _ in
+        try await common.withMigratedDatabase { database, configuration in
             let start = ContinuousClock.now
             try await ResponseCounts(survey: try SurveyDefinition.load(path: configuration.resources.survey)).rebuild(database)
             print(String(format: "Totals rebuilt in %.1f s.", (ContinuousClock.now - start).seconds))

@@ -51,7 +51,7 @@ extension CommonOptions {
     /// Runs an operations task: the configuration, a database client (quiet below warnings) with
     /// the schema migrated first, shut down however `body` ends.
     func withMigratedDatabase(
-        allowLocalInfile: Bool = false, _ body: (MariaDBClient, AppConfiguration, Logger) async throws -> Void
+        allowLocalInfile: Bool = false, _ body: (MariaDBClient, AppConfiguration) async throws -> Void
     ) async throws {
         var configuration = try AppConfiguration(reader: reader())
         configuration.database.allowLocalInfile = allowLocalInfile
@@ -60,7 +60,7 @@ extension CommonOptions {
         let database = MariaDBClientFactory.make(configuration, logger: logger)
         do {
             try await SchemaMigrations(configuration: configuration, database: database, logger: logger).apply()
-            try await body(database, configuration, logger)
+            try await body(database, configuration)
             await database.shutdown()
         } catch {
             await database.shutdown()

@@ -72,7 +72,7 @@ struct UserCommand: AsyncParsableCommand {
 
     /// Runs `body` with the accounts of the configured database, migrated first.
     static func withUsers(_ common: CommonOptions, _ body: (any UserRepository, AppConfiguration) async throws -> Void) async throws {
-        try await common.withMigratedDatabase { database, configuration, _ in
+        try await common.withMigratedDatabase { database, configuration in
             try await body(MariaDBUserRepository(database: database), configuration)
         }
     }
