@@ -109,6 +109,19 @@ struct ResearchTests {
                 #expect(try await whole.summary(filters).started == 7)
                 let vilaNova = ResearchFilters(district: "vila-nova")
                 #expect(try await split.crossTab(rows: "district", columns: "income_band", vilaNova) == ["vila-nova": ["C": 1, "D": 2]])
+
+                // Cross-tabs by district or income band come from the totals: the same tables as a scan.
+                var scanning = whole
+                scanning.crossTabFromTotals = false
+                let pairs = [("district", "likelihood_new_store"), ("age_band", "income_band"), ("income_band", "district"), ("district", "district")]
+                for filters in [ResearchFilters(), vilaNova, ResearchFilters(from: "2026-11-11"), ResearchFilters(to: "2026-11-10", incomeBand: "C")] {
+                    for (rows, columns) in pairs {
+                        let scanned = try await scanning.crossTab(rows: rows, columns: columns, filters)
+                        #expect(!scanned.isEmpty)
+                        #expect(try await whole.crossTab(rows: rows, columns: columns, filters) == scanned, "\(rows) × \(columns), \(filters)")
+                    }
+                }
+                #expect(try await whole.crossTab(rows: "district", columns: "likelihood_new_store", vilaNova) == ["vila-nova": ["2": 1, "5": 1, "10": 1]])
             }
         }
     }
@@ -222,16 +235,46 @@ struct ResearchTests {
             try await leaver.savePage("new-store", Answers.newStore)
             try await leaver.get("/my-data/delete")
             #expect(try await leaver.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+            // Drafts: one moves to another district and income band, one stops after consenting,
+            // one ends early (under 18) and is discarded, one is deleted with its account.
+            let mover = Browser(client)
+            try await mover.signUp()
+            try await mover.savePage("consent", Answers.consent)
+            try await mover.savePage("household", Answers.household)
+            try await mover.savePage("household", [("age_band", "25-34"), ("district", "vila-nova"), ("household_size", "2"), ("income_band", "D")])
+            let stopper = Browser(client)
+            try await stopper.signUp()
+            try await stopper.savePage("consent", Answers.consent)
+            let minor = Browser(client)
+            try await minor.signUp()
+            try await minor.savePage("consent", Answers.consent)
+            try await minor.savePage("household", [("age_band", "under-18")])
+            let draftLeaver = Browser(client)
+            try await draftLeaver.signUp()
+            try await draftLeaver.savePage("consent", Answers.consent)
+            try await draftLeaver.savePage("household", Answers.household)
+            try await draftLeaver.get("/my-data/delete")
+            #expect(try await draftLeaver.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
 
             let survey = try SurveyDefinition.load(path: AppTestSupport.resource("Surveys/market-research.json"))
             try await AppTestSupport.withDatabase(configuration) { db in
-                let snapshot = "SELECT day, district, income_band, question, answer, n, total, total_squares FROM response_counts WHERE n <> 0 ORDER BY day, district, income_band, question, answer"
-                let incremental = try await db.query(SQLQuery(unsafeSQL: snapshot)).map { "\($0)" }
+                let snapshots = [
+                    "SELECT day, district, income_band, question, answer, n, total, total_squares FROM response_counts WHERE n <> 0 ORDER BY day, district, income_band, question, answer",
+                    "SELECT district, income_band, question, answer, n, total, total_squares FROM response_totals WHERE n <> 0 ORDER BY question, answer, district, income_band",
+                    "SELECT day, district, income_band, n FROM response_starts WHERE n <> 0 ORDER BY day, district, income_band",
+                ]
+                var incremental: [[String]] = []
+                for sql in snapshots { incremental.append(try await db.query(SQLQuery(unsafeSQL: sql)).map { "\($0)" }) }
                 try await ResponseCounts(survey: survey).rebuild(db)
-                let rebuilt = try await db.query(SQLQuery(unsafeSQL: snapshot)).map { "\($0)" }
-                #expect(incremental == rebuilt)
-                let completed = try await db.query("SELECT SUM(n) AS n FROM response_counts WHERE question = '_duration'")[0].decode("n", as: Int.self)
+                for (sql, kept) in zip(snapshots, incremental) {
+                    #expect(try await db.query(SQLQuery(unsafeSQL: sql)).map { "\($0)" } == kept, "\(sql)")
+                }
+                let completed = try await db.query("SELECT SUM(n) AS n FROM response_totals WHERE question = '_duration'")[0].decode("n", as: Int.self)
                 #expect(completed == 2)
+                // Started: the two who completed, the mover (now in vila-nova, D) and the one who stopped.
+                let starts = try await db.query("SELECT district, income_band, SUM(n) AS n FROM response_starts GROUP BY district, income_band HAVING n <> 0 ORDER BY district")
+                #expect(try starts.map { "\(try $0.decode("district", as: String.self))/\(try $0.decode("income_band", as: String.self)):\(try $0.decode("n", as: Int.self))" }
+                    == ["/:1", "centro/C:2", "vila-nova/D:1"])
             }
         }
     }

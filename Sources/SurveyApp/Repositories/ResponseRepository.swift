@@ -87,7 +87,22 @@ struct MariaDBResponseRepository: ResponseRepository {
 
     @discardableResult
     func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool {
-        try await database.execute(upsert(userID: userID, page: page, answers: answers)).affectedRows == 1
+        try await database.withTransaction { connection in
+            let rows = try await connection.query("SELECT completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
+            let isDraft = try rows.first.map { try $0.decode("completed_at", as: Date?.self) == nil } ?? false
+            return try await save(userID: userID, page: page, answers: answers, draftExists: isDraft, on: connection)
+        }
+    }
+
+    /// Writes one page inside the caller's transaction, with the response's row locked (or known
+    /// absent), and keeps its count in `response_starts` where it belongs. Returns true when this
+    /// created the response.
+    private func save(userID: Int64, page: Int, answers: [String: AnswerValue], draftExists: Bool, on connection: MariaDBConnection) async throws -> Bool {
+        let moves = draftExists && survey.pages[page].questions.contains { ResponseCounts.startGroupQuestions.contains($0.code) }
+        if moves { try await ResponseCounts.countStart(of: userID, sign: -1, on: connection) }
+        let created = try await connection.execute(upsert(userID: userID, page: page, answers: answers)).affectedRows == 1
+        if created || moves { try await ResponseCounts.countStart(of: userID, sign: 1, on: connection) }
+        return created
     }
 
     func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome {
@@ -96,7 +111,7 @@ struct MariaDBResponseRepository: ResponseRepository {
             if let row = rows.first, try row.decode("completed_at", as: Date?.self) != nil { return .alreadyCompleted }
             let saved = try rows.first.map { UInt32(try $0.decode("pages_saved", as: Int64.self)) } ?? 0
             if let missing = (0..<page).first(where: { saved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
-            try await connection.execute(upsert(userID: userID, page: page, answers: answers))
+            try await save(userID: userID, page: page, answers: answers, draftExists: !rows.isEmpty, on: connection)
             let now = Date()
             try await connection.execute(
                 "UPDATE responses SET completed_at = \(now), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
@@ -109,14 +124,21 @@ struct MariaDBResponseRepository: ResponseRepository {
     }
 
     func discardDraft(userID: Int64) async throws {
-        try await database.execute("DELETE FROM responses WHERE user_id = \(userID) AND completed_at IS NULL")
+        try await database.withTransaction { connection in
+            let rows = try await connection.query("SELECT completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
+            guard let row = rows.first, try row.decode("completed_at", as: Date?.self) == nil else { return }
+            try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
+            try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
+        }
     }
 
     func deleteAccount(userID: Int64) async throws {
         try await database.withTransaction { connection in
-            // A completed response leaves the dashboard's totals with the account.
-            if let stored = try await load(userID: userID, on: connection, lock: true), stored.isCompleted {
-                try await ResponseCounts(survey: survey).add(stored, sign: -1, on: connection)
+            // The response leaves the dashboard's totals with the account.
+            if let stored = try await load(userID: userID, on: connection, lock: true) {
+                if stored.isCompleted { try await ResponseCounts(survey: survey).add(stored, sign: -1, on: connection) }
+                try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
+                try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
             }
             try await connection.execute("DELETE FROM users WHERE id = \(userID)")
         }

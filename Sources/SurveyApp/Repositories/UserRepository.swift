@@ -17,8 +17,6 @@ protocol UserRepository: Sendable {
     func find(id: Int64) async throws -> User?
     func updatePasswordHash(id: Int64, passwordHash: String) async throws
     func updateRole(id: Int64, role: UserSession.Role) async throws
-    /// Deletes the account and, through the foreign key, its answers.
-    func delete(id: Int64) async throws
     /// Accounts whose email contains `text` (all when empty), researchers and admins first.
     func list(matching text: String, limit: Int) async throws -> [AccountSummary]
 }
@@ -57,10 +55,6 @@ struct MariaDBUserRepository: UserRepository {
 
     func updateRole(id: Int64, role: UserSession.Role) async throws {
         try await database.execute("UPDATE users SET role = \(role.rawValue) WHERE id = \(id)")
-    }
-
-    func delete(id: Int64) async throws {
-        try await database.execute("DELETE FROM users WHERE id = \(id)")
     }
 
     func list(matching text: String, limit: Int) async throws -> [AccountSummary] {

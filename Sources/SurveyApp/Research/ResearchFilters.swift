@@ -55,11 +55,19 @@ struct ResearchFilters: Sendable, Equatable {
             .joined(separator: "&")
     }
 
-    /// `AND …` conditions on `response_counts` (its `day` column).
+    var hasDateRange: Bool { from != nil || to != nil }
+
+    /// `AND …` conditions on `response_counts` or `response_starts` (their `day` column).
     var countsConditions: SQLQuery {
         var sql: SQLQuery = ""
         if let from { sql.append(" AND day >= \(from)") }
         if let to { sql.append(" AND day <= \(to)") }
+        return sql + groupConditions
+    }
+
+    /// `AND …` conditions on the district and income band alone (all `response_totals` has).
+    var groupConditions: SQLQuery {
+        var sql: SQLQuery = ""
         if let district { sql.append(" AND district = \(district)") }
         if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
         return sql
@@ -70,16 +78,6 @@ struct ResearchFilters: Sendable, Equatable {
         var sql: SQLQuery = ""
         if let from { sql.append(" AND completed_at >= \(from)") }
         if let to { sql.append(" AND completed_at < \(to) + INTERVAL 1 DAY") }
-        if let district { sql.append(" AND district = \(district)") }
-        if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
-        return sql
-    }
-
-    /// `AND …` conditions on `responses` by start date (for counting those started).
-    var startedConditions: SQLQuery {
-        var sql: SQLQuery = ""
-        if let from { sql.append(" AND started_at >= \(from)") }
-        if let to { sql.append(" AND started_at < \(to) + INTERVAL 1 DAY") }
         if let district { sql.append(" AND district = \(district)") }
         if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
         return sql

@@ -1,9 +1,9 @@
 import Foundation
 import MariaDB
 
-/// Every figure of the research pages, computed by SQL aggregates: totals from
-/// `response_counts` (a few thousand rows whatever the number of responses), cross-tabs and
-/// counts from indexed scans of `responses`. Nothing loads responses one by one.
+/// Every figure of the research pages, computed by SQL aggregates: totals from the tables
+/// `ResponseCounts` keeps (a few thousand rows whatever the number of responses), cross-tabs from
+/// scans of `responses`. Nothing loads responses one by one.
 struct ResearchQueries: Sendable {
     let database: MariaDBClient
     let survey: SurveyDefinition
@@ -22,17 +22,25 @@ struct ResearchQueries: Sendable {
 
     /// Started (by start date) and completed (by completion date) responses under `filters`.
     func summary(_ filters: ResearchFilters) async throws -> Summary {
-        var started = 0
-        for rows in try await scanResponses({ range in
-            SQLQuery(unsafeSQL: "SELECT COUNT(*) AS n FROM responses WHERE started_at IS NOT NULL") + range + filters.startedConditions
-        }) {
-            started += try rows[0].decode("n", as: Int.self)
-        }
-        let completed = try await database.query("""
-            SELECT COALESCE(SUM(n), 0) AS n, COALESCE(SUM(IF(day = UTC_DATE(), n, 0)), 0) AS today
-            FROM response_counts WHERE question = \(ResponseCounts.durationQuestion)\(filters.countsConditions)
+        let started = try await database.query(
+            "SELECT COALESCE(SUM(n), 0) AS n FROM response_starts WHERE 1 = 1\(filters.countsConditions)")[0]
+        let completed = try await database.query(
+            SQLQuery(unsafeSQL: "SELECT COALESCE(SUM(n), 0) AS n FROM \(totalsTable(filters)) WHERE question = ?", binds: [ResponseCounts.durationQuestion.mariaDBValue])
+                + totalsConditions(filters))[0]
+        let today = try await database.query("""
+            SELECT COALESCE(SUM(n), 0) AS n FROM response_counts
+            WHERE day = UTC_DATE() AND question = \(ResponseCounts.durationQuestion)\(filters.countsConditions)
             """)[0]
-        return Summary(started: started, completed: try completed.decode("n"), completedToday: try completed.decode("today"))
+        return Summary(started: try started.decode("n"), completed: try completed.decode("n"), completedToday: try today.decode("n"))
+    }
+
+    /// The table of totals that answers `filters`: the one without days when no date range is chosen.
+    private func totalsTable(_ filters: ResearchFilters) -> String {
+        filters.hasDateRange ? "response_counts" : "response_totals"
+    }
+
+    private func totalsConditions(_ filters: ResearchFilters) -> SQLQuery {
+        filters.hasDateRange ? filters.countsConditions : filters.groupConditions
     }
 
     /// One answer's total: how many gave it and, for numbers, the sum of the values and of their squares.
@@ -51,8 +59,9 @@ struct ResearchQueries: Sendable {
     func talliesByGroup(_ filters: ResearchFilters, groupedBy dimension: String?) async throws -> [String: [String: [String: Tally]]] {
         precondition(dimension == nil || dimension == "district" || dimension == "income_band")
         let group = dimension.map { "`\($0)`" } ?? "''"
-        let rows = try await database.query(SQLQuery(unsafeSQL: "SELECT \(group) AS grp, question, answer, SUM(n) AS n, SUM(total) AS total, SUM(total_squares) AS squares FROM response_counts WHERE 1 = 1")
-            + filters.countsConditions + SQLQuery(unsafeSQL: " GROUP BY grp, question, answer"))
+        let rows = try await database.query(
+            SQLQuery(unsafeSQL: "SELECT \(group) AS grp, question, answer, SUM(n) AS n, SUM(total) AS total, SUM(total_squares) AS squares FROM \(totalsTable(filters)) WHERE 1 = 1")
+                + totalsConditions(filters) + SQLQuery(unsafeSQL: " GROUP BY question, answer, grp"))
         var result: [String: [String: [String: Tally]]] = [:]
         for row in rows {
             let tally = Tally(n: try row.decode("n"), total: try row.decode("total"), totalSquares: try row.decode("squares"))
@@ -62,8 +71,14 @@ struct ResearchQueries: Sendable {
         return result
     }
 
+    /// Cross-tabs by district or income band are read from the totals (instead of a scan) when set.
+    var crossTabFromTotals = true
+
     /// Counts of completed responses by the answers to two single-choice questions.
     func crossTab(rows rowQuestion: String, columns columnQuestion: String, _ filters: ResearchFilters) async throws -> [String: [String: Int]] {
+        if crossTabFromTotals, let dimension = [rowQuestion, columnQuestion].first(where: ResponseCounts.startGroupQuestions.contains) {
+            return try await crossTabFromTotals(dimension: dimension, rows: rowQuestion, columns: columnQuestion, filters)
+        }
         let results = try await scanResponses { range in
             SQLQuery(unsafeSQL: "SELECT `\(rowQuestion)` AS r, `\(columnQuestion)` AS c, COUNT(*) AS n FROM responses WHERE completed_at IS NOT NULL AND `\(rowQuestion)` IS NOT NULL AND `\(columnQuestion)` IS NOT NULL")
                 + range + filters.responseConditions + SQLQuery(unsafeSQL: " GROUP BY r, c")
@@ -71,6 +86,23 @@ struct ResearchQueries: Sendable {
         var table: [String: [String: Int]] = [:]
         for row in results.joined() {
             table[try row.decode("r", as: String.self), default: [:]][try row.decode("c", as: String.self), default: 0] += try row.decode("n", as: Int.self)
+        }
+        return table
+    }
+
+    /// A cross-tab with the district or income band on one side: the totals hold every counted
+    /// answer by both, so it needs no scan (a response without that answer is grouped under '').
+    private func crossTabFromTotals(dimension: String, rows rowQuestion: String, columns columnQuestion: String, _ filters: ResearchFilters) async throws -> [String: [String: Int]] {
+        let other = dimension == rowQuestion ? columnQuestion : rowQuestion
+        let results = try await database.query(
+            SQLQuery(unsafeSQL: "SELECT `\(dimension)` AS d, answer, SUM(n) AS n FROM \(totalsTable(filters)) WHERE question = ? AND `\(dimension)` <> ''", binds: [other.mariaDBValue])
+                + totalsConditions(filters) + SQLQuery(unsafeSQL: " GROUP BY d, answer"))
+        var table: [String: [String: Int]] = [:]
+        for row in results {
+            let n = try row.decode("n", as: Int.self)
+            guard n != 0 else { continue }
+            let (d, answer) = (try row.decode("d", as: String.self), try row.decode("answer", as: String.self))
+            if dimension == rowQuestion { table[d, default: [:]][answer, default: 0] += n } else { table[answer, default: [:]][d, default: 0] += n }
         }
         return table
     }

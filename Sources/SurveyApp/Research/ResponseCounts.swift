@@ -1,12 +1,15 @@
 import Foundation
 import MariaDB
 
-/// The `response_counts` table: totals of completed responses by day, district, income band,
-/// question and answer, which the dashboard and the viability report add up.
+/// The totals the dashboard and the viability report add up, so that no page scans `responses`:
+/// - `response_counts`: completed responses by day, district, income band, question and answer;
+/// - `response_totals`: the same without the day (a few thousand rows), for views with no date range;
+/// - `response_starts`: responses started by day, district and income band (as answered so far).
 ///
-/// Kept current by `add` (at each completion, and with `sign: -1` at each deletion), and
-/// recomputed from scratch by `rebuild` (to repair); both go through `rows(for:)`, and a test
-/// checks that they agree.
+/// Kept current in the transactions that change a response: `add` at each completion (and with
+/// `sign: -1` at each deletion), `countStart` when a draft is created, moves to another district
+/// or income band, or goes. `rebuild` recomputes all three from scratch (to repair); completions
+/// are counted by `rows(for:)` both ways, and tests check that the two agree.
 struct ResponseCounts: Sendable {
     let survey: SurveyDefinition
 
@@ -77,6 +80,20 @@ struct ResponseCounts: Sendable {
         try await totals.write(on: connection)
     }
 
+    /// The questions whose answers `response_starts` is grouped by.
+    static let startGroupQuestions: Set<String> = ["district", "income_band"]
+
+    /// Adds `sign` to `response_starts` for `userID`'s response as it now stands (its start day,
+    /// district and income band), inside the caller's transaction; nothing if there is none.
+    static func countStart(of userID: Int64, sign: Int, on connection: MariaDBConnection) async throws {
+        precondition(sign == 1 || sign == -1)
+        try await connection.execute(SQLQuery(unsafeSQL: """
+            INSERT INTO response_starts (day, district, income_band, n)
+            SELECT DATE(started_at), COALESCE(district, ''), COALESCE(income_band, ''), \(sign) FROM responses WHERE user_id = ?
+            ON DUPLICATE KEY UPDATE n = n + VALUES(n)
+            """, binds: [userID.mariaDBValue]))
+    }
+
     /// Recomputes the whole table from `responses` in one transaction (readers see the old totals
     /// until it commits): every completed response is streamed once and counted by the same code
     /// that counts a new completion, so the two can never disagree.
@@ -91,25 +108,41 @@ struct ResponseCounts: Sendable {
         }
         try await database.withTransaction { connection in
             try await connection.execute(unsafeSQL: "DELETE FROM response_counts")
+            try await connection.execute(unsafeSQL: "DELETE FROM response_totals")
             try await totals.write(on: connection)
+            try await connection.execute(unsafeSQL: "DELETE FROM response_starts")
+            try await connection.execute(unsafeSQL: """
+                INSERT INTO response_starts (day, district, income_band, n)
+                SELECT DATE(started_at), COALESCE(district, ''), COALESCE(income_band, ''), COUNT(*) FROM responses GROUP BY 1, 2, 3
+                """)
         }
     }
 
     /// Rows added up in memory (a few thousand keys for any number of responses), then written as
     /// increments.
     struct Totals {
-        struct Key: Hashable {
+        struct Key: Hashable, Comparable {
             var day: String
             var district: String
             var incomeBand: String
             var question: String
             var answer: String
+
+            static func < (a: Key, b: Key) -> Bool {
+                (a.day, a.district, a.incomeBand, a.question, a.answer) < (b.day, b.district, b.incomeBand, b.question, b.answer)
+            }
         }
 
         struct Sums {
             var n = 0
             var total: Int64 = 0
             var totalSquares: Int128 = 0
+
+            mutating func add(_ other: Sums) {
+                n += other.n
+                total += other.total
+                totalSquares += other.totalSquares
+            }
         }
 
         private(set) var sums: [Key: Sums] = [:]
@@ -129,22 +162,74 @@ struct ResponseCounts: Sendable {
             }
         }
 
-        /// Adds these totals to the table, 500 rows a statement.
+        /// These totals without the day: what they add to `response_totals`.
+        var rolledUp: [Key: Sums] {
+            var result: [Key: Sums] = [:]
+            for (key, sum) in sums {
+                var rolled = key
+                rolled.day = ""
+                result[rolled, default: Sums()].add(sum)
+            }
+            return result
+        }
+
+        /// Adds these totals to `response_counts` and `response_totals`.
         func write(on connection: MariaDBConnection) async throws {
-            let entries = Array(sums)
+            try await Self.upsert(sums, into: "response_counts", withDay: true, on: connection)
+            try await Self.upsert(rolledUp, into: "response_totals", withDay: false, on: connection)
+        }
+
+        /// 500 rows a statement, in key order (so concurrent writers lock rows in the same order).
+        private static func upsert(_ sums: [Key: Sums], into table: String, withDay: Bool, on connection: MariaDBConnection) async throws {
+            let entries = sums.sorted { $0.key < $1.key }
+            let columns = (withDay ? ["day"] : []) + ["district", "income_band", "question", "answer", "n", "total", "total_squares"]
+            let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
             for start in stride(from: 0, to: entries.count, by: 500) {
                 let chunk = entries[start..<min(start + 500, entries.count)]
                 var binds: [MariaDBValue] = []
-                binds.reserveCapacity(chunk.count * 8)
+                binds.reserveCapacity(chunk.count * columns.count)
                 for (key, sum) in chunk {
-                    binds += [key.day.mariaDBValue, key.district.mariaDBValue, key.incomeBand.mariaDBValue, key.question.mariaDBValue, key.answer.mariaDBValue,
+                    if withDay { binds.append(key.day.mariaDBValue) }
+                    binds += [key.district.mariaDBValue, key.incomeBand.mariaDBValue, key.question.mariaDBValue, key.answer.mariaDBValue,
                               sum.n.mariaDBValue, ResponseCounts.decimal(sum.total, scale: 2).mariaDBValue,
                               ResponseCounts.decimal(sum.totalSquares, scale: 4).mariaDBValue]
                 }
-                let values = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                let values = Array(repeating: placeholders, count: chunk.count).joined(separator: ", ")
                 try await connection.execute(SQLQuery(unsafeSQL: """
-                    INSERT INTO response_counts (day, district, income_band, question, answer, n, total, total_squares) VALUES \(values)
+                    INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)
                     ON DUPLICATE KEY UPDATE n = n + VALUES(n), total = total + VALUES(total), total_squares = total_squares + VALUES(total_squares)
+                    """, binds: binds))
+            }
+        }
+    }
+
+    /// Responses started, by start day, district and income band ('' where not answered yet), added
+    /// up in memory by a bulk writer (the seeder), then written as increments to `response_starts`.
+    struct StartTotals {
+        struct Key: Hashable, Comparable {
+            var day: String
+            var district: String
+            var incomeBand: String
+
+            static func < (a: Key, b: Key) -> Bool {
+                (a.day, a.district, a.incomeBand) < (b.day, b.district, b.incomeBand)
+            }
+        }
+
+        private(set) var counts: [Key: Int] = [:]
+
+        mutating func add(day: String, district: String?, incomeBand: String?, count: Int = 1) {
+            counts[Key(day: day, district: district ?? "", incomeBand: incomeBand ?? ""), default: 0] += count
+        }
+
+        func write(on connection: MariaDBConnection) async throws {
+            let entries = counts.sorted { $0.key < $1.key }
+            for start in stride(from: 0, to: entries.count, by: 500) {
+                let chunk = entries[start..<min(start + 500, entries.count)]
+                let binds = chunk.flatMap { key, n in [key.day.mariaDBValue, key.district.mariaDBValue, key.incomeBand.mariaDBValue, n.mariaDBValue] }
+                try await connection.execute(SQLQuery(unsafeSQL: """
+                    INSERT INTO response_starts (day, district, income_band, n) VALUES \(Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                    ON DUPLICATE KEY UPDATE n = n + VALUES(n)
                     """, binds: binds))
             }
         }

@@ -25,6 +25,7 @@ struct Seeder {
         var generator = SyntheticResponses(seed: seed)
         let counts = ResponseCounts(survey: survey)
         var totals = ResponseCounts.Totals()
+        var starts = ResponseCounts.StartTotals()
         let now = Int64(Date().timeIntervalSince1970)
         let start = ContinuousClock.now
         var done = 0
@@ -41,7 +42,9 @@ struct Seeder {
                 let id = firstID + Int64(done + i)
                 let response = generator.next()
                 TSV.users(&users, id: id, email: "seed-\(runTag)-\(id)@example.invalid", created: now - Int64(response.startedSecondsAgo))
-                TSV.response(&rows, userID: id, response, survey: survey, now: now)
+                let answeredGroup = TSV.response(&rows, userID: id, response, survey: survey, now: now)
+                starts.add(day: String(TSV.timestamp(now - Int64(response.startedSecondsAgo)).prefix(10)),
+                           district: answeredGroup ? response.district : nil, incomeBand: answeredGroup ? response.incomeBand : nil)
                 if response.completed {
                     // Counted exactly as the app counts a completion, by the same code.
                     let started = Date(timeIntervalSince1970: TimeInterval(now - Int64(response.startedSecondsAgo)))
@@ -76,8 +79,11 @@ struct Seeder {
         try await pending?.value
         progress.update(done: total, of: total)
         let loaded = ContinuousClock.now
-        let summed = totals
-        try await database.withTransaction { try await summed.write(on: $0) }
+        let (summed, started) = (totals, starts)
+        try await database.withTransaction { connection in
+            try await summed.write(on: connection)
+            try await started.write(on: connection)
+        }
         return Report(responses: total, loadSeconds: (loaded - start).seconds, countsSeconds: (ContinuousClock.now - loaded).seconds)
     }
 }
@@ -95,7 +101,9 @@ enum TSV {
         field(&out, String(id)); field(&out, email); field(&out, "!seeded"); field(&out, "respondent"); last(&out, timestamp(created))
     }
 
-    static func response(_ out: inout [UInt8], userID: Int64, _ r: SyntheticResponses.Response, survey: SurveyDefinition, now: Int64) {
+    /// Returns whether the district and income band were answered (a draft may stop before them).
+    @discardableResult
+    static func response(_ out: inout [UInt8], userID: Int64, _ r: SyntheticResponses.Response, survey: SurveyDefinition, now: Int64) -> Bool {
         let started = now - Int64(r.startedSecondsAgo)
         // A draft stopped after a random number of pages; a completed one saved all of them.
         let pages = r.completed ? survey.pages.count : 1 + Int(UInt64(userID) % UInt64(survey.pages.count - 1))
@@ -112,6 +120,7 @@ enum TSV {
         let finished = started + Int64(r.durationSeconds)
         field(&out, timestamp(started)); field(&out, timestamp(r.completed ? finished : started))
         last(&out, r.completed ? timestamp(finished) : nil)
+        return on(1)
     }
 
     static func cents(_ value: Int) -> String {
