@@ -162,6 +162,11 @@ struct ResponseCounts: Sendable {
             }
         }
 
+        /// Adds `sum` under `key` (for a bulk writer that counted by other means).
+        mutating func add(_ key: Key, _ sum: Sums) {
+            sums[key, default: Sums()].add(sum)
+        }
+
         /// These totals without the day: what they add to `response_totals`.
         var rolledUp: [Key: Sums] {
             var result: [Key: Sums] = [:]
@@ -204,7 +209,7 @@ struct ResponseCounts: Sendable {
     }
 
     /// Responses started, by start day, district and income band ('' where not answered yet), added
-    /// up in memory by a bulk writer (the seeder), then written as increments to `response_starts`.
+    /// up in memory by a bulk writer (the seeder) for `response_starts`.
     struct StartTotals {
         struct Key: Hashable, Comparable {
             var day: String
@@ -220,18 +225,6 @@ struct ResponseCounts: Sendable {
 
         mutating func add(day: String, district: String?, incomeBand: String?, count: Int = 1) {
             counts[Key(day: day, district: district ?? "", incomeBand: incomeBand ?? ""), default: 0] += count
-        }
-
-        func write(on connection: MariaDBConnection) async throws {
-            let entries = counts.sorted { $0.key < $1.key }
-            for start in stride(from: 0, to: entries.count, by: 500) {
-                let chunk = entries[start..<min(start + 500, entries.count)]
-                let binds = chunk.flatMap { key, n in [key.day.mariaDBValue, key.district.mariaDBValue, key.incomeBand.mariaDBValue, n.mariaDBValue] }
-                try await connection.execute(SQLQuery(unsafeSQL: """
-                    INSERT INTO response_starts (day, district, income_band, n) VALUES \(Array(repeating: "(?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
-                    ON DUPLICATE KEY UPDATE n = n + VALUES(n)
-                    """, binds: binds))
-            }
         }
     }
 
@@ -257,9 +250,18 @@ struct ResponseCounts: Sendable {
         return units < 0 ? -value : value
     }
 
+    /// `units` × 10^-scale as decimal text (`-12.3400`), exactly.
+    static func decimalText(_ units: some BinaryInteger, scale: Int) -> String {
+        var digits = String(units.magnitude)
+        if digits.count <= scale { digits = String(repeating: "0", count: scale + 1 - digits.count) + digits }
+        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        return units < 0 ? "-" + digits : digits
+    }
+
     /// `YYYY-MM-DD` in UTC (what MariaDB's `DATE()` gives for the stored UTC time).
     static func day(_ date: Date) -> String {
-        String(TSV.timestamp(Int64(date.timeIntervalSince1970.rounded(.down))).prefix(10))
+        guard let t = UTCDateTime(date) else { return "1970-01-01" }
+        return String(format: "%04d-%02d-%02d", t.year, t.month, t.day)
     }
 }
 

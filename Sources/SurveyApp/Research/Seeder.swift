@@ -2,7 +2,10 @@ import Foundation
 import MariaDB
 
 /// Writes synthetic accounts and responses as tab-separated files and loads them with
-/// `LOAD DATA LOCAL INFILE`, one batch while the next is being generated.
+/// `LOAD DATA LOCAL INFILE` (accounts and responses at once, on two connections) while the next
+/// batches are being generated, and adds them to the dashboard's totals in a transaction that
+/// commits once every batch is in. A run that fails midway leaves the batches loaded so far
+/// without totals: `SurveyApp rebuild-counts` recounts them.
 struct Seeder {
     let database: MariaDBClient
     let survey: SurveyDefinition
@@ -11,11 +14,15 @@ struct Seeder {
 
     struct Report {
         let responses: Int
-        let loadSeconds: Double
-        let countsSeconds: Double
+        let seconds: Double
+    }
+
+    struct PoolTooSmall: Error, CustomStringConvertible {
+        var description: String { "seeding uses three database connections at once: set DATABASE_POOL_SIZE to 3 or more" }
     }
 
     func run(responses total: Int, progress: Progress) async throws -> Report {
+        guard database.configuration.poolSize >= 3 else { throw PoolTooSmall() }
         let firstID = try await database.query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM users")[0].decode("next", as: Int64.self)
         let runTag = String(UInt64(Date().timeIntervalSince1970), radix: 36)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("survey-seed-\(runTag)-\(getpid())")
@@ -23,141 +30,410 @@ struct Seeder {
         defer { try? FileManager.default.removeItem(at: folder) }
 
         var generator = SyntheticResponses(seed: seed)
-        let counts = ResponseCounts(survey: survey)
-        var totals = ResponseCounts.Totals()
-        var starts = ResponseCounts.StartTotals()
-        let now = Int64(Date().timeIntervalSince1970)
+        var rows = try SeedRows(survey: survey, now: Int64(Date().timeIntervalSince1970), runTag: runTag)
         let start = ContinuousClock.now
-        var done = 0
-        var pending: Task<Void, any Error>?
-        var batchNumber = 0
-        while done < total {
-            let count = min(batchSize, total - done)
-            let files = (users: folder.appendingPathComponent("users-\(batchNumber % 2).tsv"), responses: folder.appendingPathComponent("responses-\(batchNumber % 2).tsv"))
-            var users: [UInt8] = []
-            var rows: [UInt8] = []
-            users.reserveCapacity(count * 80)
-            rows.reserveCapacity(count * 260)
-            for i in 0..<count {
-                let id = firstID + Int64(done + i)
-                let response = generator.next()
-                TSV.users(&users, id: id, email: "seed-\(runTag)-\(id)@example.invalid", created: now - Int64(response.startedSecondsAgo))
-                let answeredGroup = TSV.response(&rows, userID: id, response, survey: survey, now: now)
-                starts.add(day: String(TSV.timestamp(now - Int64(response.startedSecondsAgo)).prefix(10)),
-                           district: answeredGroup ? response.district : nil, incomeBand: answeredGroup ? response.incomeBand : nil)
-                if response.completed {
-                    // Counted exactly as the app counts a completion, by the same code.
-                    let started = Date(timeIntervalSince1970: TimeInterval(now - Int64(response.startedSecondsAgo)))
-                    let stored = response.stored(survey: survey, startedAt: started, completedAt: started.addingTimeInterval(TimeInterval(response.durationSeconds)))
-                    totals.add(counts.rows(for: stored, sign: 1))
+        // Accounts and responses load on two connections, each table's batches in order. The
+        // generator runs ahead (it is several times faster), so the totals are known, and written,
+        // while the last batches still load; their transaction commits once every batch is in.
+        var usersLoad: Task<Void, any Error>?
+        var responsesLoad: Task<Void, any Error>?
+        var inFlight: [(batch: Task<Void, any Error>, done: Int)] = []
+        var totalsWritten: Task<Void, any Error>?
+        do {
+            var done = 0
+            var batchNumber = 0
+            while done < total {
+                let count = min(batchSize, total - done)
+                var users: [UInt8] = []
+                var responses: [UInt8] = []
+                users.reserveCapacity(count * 72)
+                responses.reserveCapacity(count * 300)
+                for i in 0..<count {
+                    rows.append(generator.next(), id: firstID + Int64(done + i), users: &users, responses: &responses)
+                }
+                // Files for the batches still loading: at most `maxAhead` sets on disk.
+                if inFlight.count == Self.maxAhead {
+                    let oldest = inFlight.removeFirst()
+                    try await oldest.batch.value
+                    progress.update(done: oldest.done, of: total)
+                }
+                let set = batchNumber % (Self.maxAhead + 1)
+                let files = (users: folder.appendingPathComponent("users-\(set).tsv"), responses: folder.appendingPathComponent("responses-\(set).tsv"))
+                try Data(users).write(to: files.users)
+                try Data(responses).write(to: files.responses)
+                usersLoad = Task { [database, usersLoad] in
+                    try await usersLoad?.value
+                    try await Self.load(files.users, into: "users (id, email, password_hash, role, created_at)", database)
+                }
+                responsesLoad = Task { [database, responsesLoad] in
+                    try await responsesLoad?.value
+                    try await Self.load(files.responses, into: "responses (\(SeedRows.responseColumns))", database)
+                }
+                done += count
+                batchNumber += 1
+                inFlight.append((Task { [usersLoad, responsesLoad] in
+                    try await usersLoad?.value
+                    try await responsesLoad?.value
+                }, done))
+            }
+            let (counts, starts) = rows.totals()
+            let loads = inFlight.map(\.batch)
+            totalsWritten = Task { [database] in
+                try await database.withTransaction { connection in
+                    try await Self.add(counts, starts, folder: folder, on: connection)
+                    for load in loads { try await load.value }
                 }
             }
-            // The previous batch must be in before this one's files are reused.
-            try await pending?.value
-            try Data(users).write(to: files.users)
-            try Data(rows).write(to: files.responses)
-            pending = Task { [database] in
-                try await database.withConnection { connection in
-                    // Generated rows are unique and consistent by construction: InnoDB may skip
-                    // checking them one by one (this session only, restored before the connection
-                    // goes back to the pool).
-                    try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 0, foreign_key_checks = 0")
-                    do {
-                        try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.users.path)' INTO TABLE users (id, email, password_hash, role, created_at)")
-                        try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(files.responses.path)' INTO TABLE responses (\(TSV.responseColumns))")
-                    } catch {
-                        _ = try? await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
-                        throw error
-                    }
-                    try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
-                }
+            for batch in inFlight {
+                try await batch.batch.value
+                progress.update(done: batch.done, of: total)
             }
-            done += count
-            batchNumber += 1
-            if done < total { progress.update(done: done - count, of: total) }
+            try await totalsWritten?.value
+        } catch {
+            // Nothing may still read the files when they are removed.
+            for task in [usersLoad, responsesLoad, totalsWritten] { task?.cancel() }
+            for task in [usersLoad, responsesLoad, totalsWritten] { _ = try? await task?.value }
+            throw error
         }
-        try await pending?.value
-        progress.update(done: total, of: total)
-        let loaded = ContinuousClock.now
-        let (summed, started) = (totals, starts)
-        try await database.withTransaction { connection in
-            try await summed.write(on: connection)
-            try await started.write(on: connection)
+        return Report(responses: total, seconds: (ContinuousClock.now - start).seconds)
+    }
+
+    /// Batches generated ahead of the loads (about 7 MB of files each at the default size).
+    private static let maxAhead = 16
+
+    /// Adds the totals to the three tables, inside the caller's transaction: each is loaded into a
+    /// temporary table in memory, then added in one statement (a few hundred thousand rows: several
+    /// times faster than upserts of 500 rows).
+    private static func add(_ counts: ResponseCounts.Totals, _ starts: ResponseCounts.StartTotals, folder: URL, on connection: MariaDBConnection) async throws {
+        // Codes are ASCII without tabs or backslashes: nothing needs escaping.
+        func line(_ out: inout [UInt8], _ fields: [String]) {
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out.append(0x09) }
+                out += field.utf8
+            }
+            out.append(0x0A)
         }
-        return Report(responses: total, loadSeconds: (loaded - start).seconds, countsSeconds: (ContinuousClock.now - loaded).seconds)
+        func texts(_ sum: ResponseCounts.Totals.Sums) -> [String] {
+            [String(sum.n), ResponseCounts.decimalText(sum.total, scale: 2), ResponseCounts.decimalText(sum.totalSquares, scale: 4)]
+        }
+        var countsFile: [UInt8] = [], totalsFile: [UInt8] = [], startsFile: [UInt8] = []
+        countsFile.reserveCapacity(counts.sums.count * 80)
+        for (key, sum) in counts.sums { line(&countsFile, [key.day, key.district, key.incomeBand, key.question, key.answer] + texts(sum)) }
+        for (key, sum) in counts.rolledUp { line(&totalsFile, [key.district, key.incomeBand, key.question, key.answer] + texts(sum)) }
+        for (key, n) in starts.counts { line(&startsFile, [key.day, key.district, key.incomeBand, String(n)]) }
+        let sums = ["n", "total", "total_squares"]
+        let tables: [(name: String, columns: [String], sums: [String], bytes: [UInt8])] = [
+            ("response_counts", ["day", "district", "income_band", "question", "answer"] + sums, sums, countsFile),
+            ("response_totals", ["district", "income_band", "question", "answer"] + sums, sums, totalsFile),
+            ("response_starts", ["day", "district", "income_band", "n"], ["n"], startsFile),
+        ]
+        // Room for the largest table in memory (about 150 bytes a row), this session only.
+        try await connection.execute(unsafeSQL: "SET SESSION max_heap_table_size = \(max(16 << 20, counts.sums.count * 512))")
+        do {
+            for table in tables {
+                let file = folder.appendingPathComponent("\(table.name).tsv")
+                try Data(table.bytes).write(to: file)
+                let columns = table.columns.joined(separator: ", ")
+                let additions = table.sums.map { "\($0) = \(table.name).\($0) + VALUES(\($0))" }.joined(separator: ", ")
+                try await connection.execute(unsafeSQL: "CREATE TEMPORARY TABLE seed_totals ENGINE=MEMORY SELECT * FROM \(table.name) LIMIT 0")
+                try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(file.path)' INTO TABLE seed_totals (\(columns))")
+                try await connection.execute(unsafeSQL: "INSERT INTO \(table.name) (\(columns)) SELECT \(columns) FROM seed_totals ON DUPLICATE KEY UPDATE \(additions)")
+                try await connection.execute(unsafeSQL: "DROP TEMPORARY TABLE seed_totals")
+            }
+        } catch {
+            _ = try? await connection.execute(unsafeSQL: "DROP TEMPORARY TABLE IF EXISTS seed_totals")
+            _ = try? await connection.execute(unsafeSQL: "SET SESSION max_heap_table_size = DEFAULT")
+            throw error
+        }
+        try await connection.execute(unsafeSQL: "SET SESSION max_heap_table_size = DEFAULT")
+    }
+
+    private static func load(_ file: URL, into table: String, _ database: MariaDBClient) async throws {
+        try await database.withConnection { connection in
+            // Generated rows are unique and consistent by construction: InnoDB may skip checking
+            // them one by one (this session only, restored before the connection goes back to the pool).
+            try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 0, foreign_key_checks = 0")
+            do {
+                try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(file.path)' INTO TABLE \(table)")
+            } catch {
+                _ = try? await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
+                throw error
+            }
+            try await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
+        }
     }
 }
 
-/// Tab-separated rows in the format `LOAD DATA` reads by default: `\N` is NULL, and tab, newline
-/// and backslash inside a value are escaped with a backslash.
-enum TSV {
+/// Synthetic responses as the rows `LOAD DATA` reads (tab-separated, `\N` for NULL, tab, newline
+/// and backslash escaped), and as the totals they add, counted as `ResponseCounts.rows(for:)`
+/// counts a completion (a test checks that a rebuild finds the same totals). Everything is bytes
+/// and small integers: no String per value, so generating keeps ahead of the server.
+struct SeedRows {
     static let responseColumns = """
         user_id, survey_id, survey_version, pages_saved, consent_version, consented_at, age_band, district, district_other, \
         household_size, income_band, minimum_wage, supermarket_frequency, monthly_grocery_spend, current_store, transport_mode, \
         priorities, likelihood_new_store, reason_not, preferred_hours, comment, started_at, updated_at, completed_at
         """
 
-    static func users(_ out: inout [UInt8], id: Int64, email: String, created: Int64) {
-        field(&out, String(id)); field(&out, email); field(&out, "!seeded"); field(&out, "respondent"); last(&out, timestamp(created))
+    private typealias R = SyntheticResponses
+
+    /// What a counted question's answer is, in a `Response`.
+    private enum Field {
+        case age, district, household, income, frequency, spend, transport, priorities, likelihood, reason, hours
     }
 
-    /// Returns whether the district and income band were answered (a draft may stop before them).
-    @discardableResult
-    static func response(_ out: inout [UInt8], userID: Int64, _ r: SyntheticResponses.Response, survey: SurveyDefinition, now: Int64) -> Bool {
+    private let survey: SurveyDefinition
+    private let now: Int64
+    private let runTag: [UInt8]
+    private let pageCount: Int
+    /// survey id, version (each followed by a tab).
+    private let surveyFields: [UInt8]
+    private let consentVersion: [UInt8]
+    private let minimumWage: [UInt8]
+    /// Counted questions in definition order: their slot in a totals key and where the answer is.
+    private let counted: [(slot: Int, field: Field)]
+    private let slotCodes: [String]
+    private let slotFields: [Field?]
+    private static let durationSlot = 30
+    private static let likelySpendSlot = 31
+
+    private var sums: [Int: ResponseCounts.Totals.Sums] = [:]
+    private var starts: [Int: Int] = [:]
+
+    struct UnknownQuestion: Error, CustomStringConvertible {
+        let code: String
+        var description: String { "the synthetic data has no answers for question '\(code)' of the survey definition, or answers it does not list" }
+    }
+
+    /// The codes the generator draws for each choice question.
+    private static let codeTables: [String: [String]] = [
+        "age_band": R.ages, "district": R.districts, "income_band": R.incomes, "supermarket_frequency": R.frequencies,
+        "transport_mode": R.transports, "priorities": R.priorities, "reason_not": R.reasons, "preferred_hours": R.hours,
+    ]
+
+    init(survey: SurveyDefinition, now: Int64, runTag: String) throws {
+        self.survey = survey
+        self.now = now
+        self.runTag = Array(runTag.utf8)
+        pageCount = survey.pages.count
+        surveyFields = Array("\(Self.escaped(survey.id))\t\(survey.version)\t".utf8)
+        consentVersion = Array(String(survey.consentVersion).utf8)
+        minimumWage = Array(survey.settings.minimumWageBRL.utf8)
+        let fields: [String: Field] = [
+            "age_band": .age, "district": .district, "household_size": .household, "income_band": .income,
+            "supermarket_frequency": .frequency, "monthly_grocery_spend": .spend, "transport_mode": .transport,
+            "priorities": .priorities, "likelihood_new_store": .likelihood, "reason_not": .reason, "preferred_hours": .hours,
+        ]
+        precondition(survey.questions.count < Self.durationSlot, "totals keys hold 30 questions")
+        var counted: [(slot: Int, field: Field)] = []
+        var slotCodes = Array(repeating: "", count: 32)
+        var slotFields = [Field?](repeating: nil, count: 32)
+        for (slot, question) in survey.questions.enumerated() {
+            switch question.type {
+            case .consent, .text, .longText: continue  // not counted
+            default:
+                guard let field = fields[question.code],
+                      Set(Self.codeTables[question.code] ?? []).isSubset(of: (question.options ?? []).map(\.code))
+                else { throw UnknownQuestion(code: question.code) }
+                counted.append((slot, field))
+                slotCodes[slot] = question.code
+                slotFields[slot] = field
+            }
+        }
+        slotCodes[Self.durationSlot] = ResponseCounts.durationQuestion
+        slotCodes[Self.likelySpendSlot] = ResponseCounts.likelySpendQuestion
+        self.counted = counted
+        self.slotCodes = slotCodes
+        self.slotFields = slotFields
+    }
+
+    /// Appends account `id` and its response to the two files' bytes, and counts the response.
+    mutating func append(_ r: SyntheticResponses.Response, id: Int64, users: inout [UInt8], responses out: inout [UInt8]) {
         let started = now - Int64(r.startedSecondsAgo)
-        // A draft stopped after a random number of pages; a completed one saved all of them.
-        let pages = r.completed ? survey.pages.count : 1 + Int(UInt64(userID) % UInt64(survey.pages.count - 1))
-        let on = { (page: Int) in page < pages }
-        field(&out, String(userID)); field(&out, survey.id); field(&out, String(survey.version))
-        field(&out, String((1 << pages) - 1)); field(&out, String(survey.consentVersion)); field(&out, timestamp(started))
-        field(&out, on(1) ? r.ageBand : nil); field(&out, on(1) ? r.district : nil); field(&out, on(1) ? r.districtOther : nil)
-        field(&out, on(1) ? String(r.householdSize) : nil); field(&out, on(1) ? r.incomeBand : nil)
-        field(&out, on(1) ? survey.settings.minimumWageBRL : nil)
-        field(&out, on(2) ? r.frequency : nil); field(&out, on(2) ? cents(r.spendCents) : nil); field(&out, on(2) ? r.currentStore : nil)
-        field(&out, on(2) ? r.transport : nil); field(&out, on(2) ? r.priorities.joined(separator: ",") : nil)
-        field(&out, on(3) ? String(r.likelihood) : nil); field(&out, on(3) ? r.reasonNot : nil)
-        field(&out, on(3) ? r.preferredHours.joined(separator: ",") : nil); field(&out, on(3) ? r.comment : nil)
         let finished = started + Int64(r.durationSeconds)
-        field(&out, timestamp(started)); field(&out, timestamp(r.completed ? finished : started))
-        last(&out, r.completed ? timestamp(finished) : nil)
-        return on(1)
+
+        // The account: id, email, no password hash (it cannot log in), role, created. The id in the
+        // email has a fixed width, so emails grow in index order: InnoDB appends to the email index
+        // instead of splitting pages all over it.
+        Self.int(&users, id); users.append(0x09)
+        users += "seed-".utf8; users += runTag; users.append(0x2D); Self.int(&users, id, width: 12); users += "@example.invalid\t!seeded\trespondent\t".utf8
+        Self.timestamp(&users, started); users.append(0x0A)
+
+        // A draft stopped after a random number of pages; a completed one saved all of them.
+        let pages = r.completed ? pageCount : 1 + Int(UInt64(id) % UInt64(pageCount - 1))
+        let on = { (page: Int) in page < pages }
+        Self.int(&out, id); out.append(0x09)
+        out += surveyFields
+        Self.int(&out, (1 << pages) - 1); out.append(0x09)
+        out += consentVersion; out.append(0x09)
+        Self.timestamp(&out, started); out.append(0x09)
+        Self.field(&out, on(1) ? R.ages[r.age] : nil)
+        Self.field(&out, on(1) ? R.districts[r.district] : nil)
+        Self.field(&out, on(1) ? r.districtOther.map { R.otherDistricts[$0] } : nil)
+        if on(1) { Self.int(&out, r.householdSize) } else { Self.null(&out) }; out.append(0x09)
+        Self.field(&out, on(1) ? R.incomes[r.income] : nil)
+        if on(1) { out += minimumWage } else { Self.null(&out) }; out.append(0x09)
+        Self.field(&out, on(2) ? R.frequencies[r.frequency] : nil)
+        if on(2) { Self.cents(&out, r.spendCents) } else { Self.null(&out) }; out.append(0x09)
+        Self.field(&out, on(2) ? R.stores[r.store] : nil)
+        Self.field(&out, on(2) ? R.transports[r.transport] : nil)
+        if on(2) { Self.set(&out, r.priorities, R.priorities) } else { Self.null(&out) }; out.append(0x09)
+        if on(3) { Self.int(&out, r.likelihood) } else { Self.null(&out) }; out.append(0x09)
+        Self.field(&out, on(3) ? r.reasonNot.map { R.reasons[$0] } : nil)
+        if on(3) { Self.set(&out, r.preferredHours, R.hours) } else { Self.null(&out) }; out.append(0x09)
+        Self.field(&out, on(3) ? r.comment.map { R.comments[$0] } : nil)
+        Self.timestamp(&out, started); out.append(0x09)
+        Self.timestamp(&out, r.completed ? finished : started); out.append(0x09)
+        if r.completed { Self.timestamp(&out, finished) } else { Self.null(&out) }
+        out.append(0x0A)
+
+        let startDay = Int(Self.floorDiv(started, 86_400))
+        starts[(startDay << 8) | (on(1) ? (r.district + 1) << 4 | (r.income + 1) : 0), default: 0] += 1
+        if r.completed { count(r, day: Int(Self.floorDiv(finished, 86_400))) }
     }
 
-    static func cents(_ value: Int) -> String {
-        let fraction = value % 100
-        return "\(value / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    /// The rows `ResponseCounts.rows(for:)` gives a completed response, as packed keys.
+    private mutating func count(_ r: SyntheticResponses.Response, day: Int) {
+        let cell = (day << 6) | (r.district << 3) | r.income
+        func add(_ slot: Int, _ answer: Int, hundredths value: Int64 = 0) {
+            let key = (((cell << 5) | slot) << 24) | answer
+            if value == 0 {
+                sums[key, default: ResponseCounts.Totals.Sums()].n += 1
+            } else {
+                sums[key, default: ResponseCounts.Totals.Sums()].add(ResponseCounts.Totals.Sums(n: 1, total: value, totalSquares: Int128(value) * Int128(value)))
+            }
+        }
+        for (slot, field) in counted {
+            switch field {
+            case .age: add(slot, r.age)
+            case .district: add(slot, r.district)
+            case .income: add(slot, r.income)
+            case .frequency: add(slot, r.frequency)
+            case .transport: add(slot, r.transport)
+            case .household: add(slot, r.householdSize, hundredths: Int64(r.householdSize) * 100)
+            case .likelihood: add(slot, r.likelihood, hundredths: Int64(r.likelihood) * 100)
+            case .spend: add(slot, r.spendCents / 100 / Int(ResponseCounts.moneyBucketReais), hundredths: Int64(r.spendCents))
+            case .reason: if let reason = r.reasonNot { add(slot, reason) }
+            case .priorities: for bit in 0..<8 where r.priorities & (1 << bit) != 0 { add(slot, bit) }
+            case .hours: for bit in 0..<5 where r.preferredHours & (1 << bit) != 0 { add(slot, bit) }
+            }
+        }
+        add(Self.durationSlot, ResponseCounts.durationBucket(r.durationSeconds), hundredths: Int64(r.durationSeconds) * 100)
+        add(Self.likelySpendSlot, r.likelihood >= ResponseCounts.likelyAtLeast ? 1 : 0, hundredths: Int64(r.spendCents))
     }
+
+    /// The counted totals, with the app's keys.
+    func totals() -> (ResponseCounts.Totals, ResponseCounts.StartTotals) {
+        var days: [Int: String] = [:]
+        func day(_ number: Int) -> String {
+            if let text = days[number] { return text }
+            var bytes: [UInt8] = []
+            Self.timestamp(&bytes, Int64(number) * 86_400)
+            let text = String(decoding: bytes.prefix(10), as: UTF8.self)
+            days[number] = text
+            return text
+        }
+        var totals = ResponseCounts.Totals()
+        for (key, sum) in sums {
+            let answer = key & 0xFF_FFFF, slot = (key >> 24) & 31, cell = key >> 29
+            let text: String
+            switch slot {
+            case Self.durationSlot: text = String(answer)
+            case Self.likelySpendSlot: text = answer == 1 ? "likely" : "unlikely"
+            default:
+                switch slotFields[slot]! {
+                case .age: text = R.ages[answer]
+                case .district: text = R.districts[answer]
+                case .income: text = R.incomes[answer]
+                case .frequency: text = R.frequencies[answer]
+                case .transport: text = R.transports[answer]
+                case .reason: text = R.reasons[answer]
+                case .priorities: text = R.priorities[answer]
+                case .hours: text = R.hours[answer]
+                case .household, .likelihood: text = String(answer)
+                case .spend: text = String(Int64(answer) * ResponseCounts.moneyBucketReais)
+                }
+            }
+            let key = ResponseCounts.Totals.Key(
+                day: day(cell >> 6), district: R.districts[(cell >> 3) & 7], incomeBand: R.incomes[cell & 7], question: slotCodes[slot], answer: text)
+            totals.add(key, sum)
+        }
+        var started = ResponseCounts.StartTotals()
+        for (key, n) in starts {
+            let group = key & 0xFF
+            started.add(day: day(key >> 8), district: group == 0 ? nil : R.districts[(group >> 4) - 1],
+                        incomeBand: group == 0 ? nil : R.incomes[(group & 15) - 1], count: n)
+        }
+        return (totals, started)
+    }
+
+    // MARK: Bytes
 
     private static func field(_ out: inout [UInt8], _ value: String?) {
-        append(&out, value)
+        if let value { out += escaped(value).utf8 } else { null(&out) }
         out.append(0x09)
     }
 
-    private static func last(_ out: inout [UInt8], _ value: String?) {
-        append(&out, value)
-        out.append(0x0A)
+    private static func null(_ out: inout [UInt8]) { out += [0x5C, 0x4E] }  // \N
+
+    /// `value` with tab, newline and backslash escaped as `LOAD DATA` reads them.
+    static func escaped(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C }) else { return value }
+        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
     }
 
-    private static func append(_ out: inout [UInt8], _ value: String?) {
-        guard let value else { out += [0x5C, 0x4E]; return }  // \N
-        if !value.utf8.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x5C }) {
-            out.append(contentsOf: value.utf8)
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case 0x09: out += [0x5C, 0x74]
-            case 0x0A: out += [0x5C, 0x6E]
-            case 0x5C: out += [0x5C, 0x5C]
-            default: out.append(byte)
-            }
+    /// A SET column's text: the codes of the bits set, comma-separated.
+    private static func set(_ out: inout [UInt8], _ bits: Int, _ codes: [String]) {
+        var first = true
+        for (bit, code) in codes.enumerated() where bits & (1 << bit) != 0 {
+            if !first { out.append(0x2C) }
+            out += code.utf8
+            first = false
         }
     }
+
+    private static func int(_ out: inout [UInt8], _ value: some BinaryInteger, width: Int) {
+        let digits = String(value)
+        out += repeatElement(UInt8(ascii: "0"), count: max(0, width - digits.utf8.count))
+        out += digits.utf8
+    }
+
+    private static func int(_ out: inout [UInt8], _ value: some BinaryInteger) {
+        var v = UInt64(value)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = 0x30 + UInt8(v % 10)
+                v /= 10
+                count += 1
+            } while v > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    private static func two(_ out: inout [UInt8], _ value: Int) {
+        out.append(0x30 + UInt8(value / 10))
+        out.append(0x30 + UInt8(value % 10))
+    }
+
+    /// `123.45` from centavos.
+    private static func cents(_ out: inout [UInt8], _ value: Int) {
+        int(&out, value / 100)
+        out.append(0x2E)
+        two(&out, value % 100)
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC, from seconds since 1970.
-    static func timestamp(_ seconds: Int64) -> String {
-        guard let t = UTCDateTime(Date(timeIntervalSince1970: TimeInterval(seconds))) else { return "1970-01-01 00:00:00" }
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(t.year)-\(two(t.month))-\(two(t.day)) \(two(t.hour)):\(two(t.minute)):\(two(t.second))"
+    static func timestamp(_ out: inout [UInt8], _ seconds: Int64) {
+        guard let t = UTCDateTime(Date(timeIntervalSince1970: TimeInterval(seconds))), t.year >= 1000 else {
+            out += "1970-01-01 00:00:00".utf8
+            return
+        }
+        int(&out, t.year); out.append(0x2D); two(&out, t.month); out.append(0x2D); two(&out, t.day); out.append(0x20)
+        two(&out, t.hour); out.append(0x3A); two(&out, t.minute); out.append(0x3A); two(&out, t.second)
     }
 }

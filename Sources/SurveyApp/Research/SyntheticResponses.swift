@@ -4,6 +4,9 @@ import Foundation
 /// would show: bigger and richer households spend more, people near the new store's site are
 /// more likely to shop there (and those far away give "too far" as their reason), the poorer
 /// rank price first, and so on. The same seed gives the same data.
+///
+/// Answers are indexes into the code tables below (multi-selects are bit masks), so a million
+/// of them are drawn without allocating; `SeedRows` turns them into rows and totals.
 struct SyntheticResponses {
     private var random: SplitMix64
 
@@ -12,36 +15,38 @@ struct SyntheticResponses {
     }
 
     struct Response {
-        var ageBand: String
-        var district: String
-        var districtOther: String?
+        var age: Int
+        var district: Int
+        var districtOther: Int?
         var householdSize: Int
-        var incomeBand: String
-        var frequency: String
+        var income: Int
+        var frequency: Int
         /// Monthly grocery spend in centavos.
         var spendCents: Int
-        var currentStore: String
-        var transport: String
-        var priorities: [String]
+        var store: Int
+        var transport: Int
+        /// Bit i: `priorities[i]`.
+        var priorities: Int
         var likelihood: Int
-        var reasonNot: String?
-        var preferredHours: [String]
-        var comment: String?
+        var reasonNot: Int?
+        /// Bit i: `hours[i]`.
+        var preferredHours: Int
+        var comment: Int?
         /// Seconds before now the response was started, and how long it took.
         var startedSecondsAgo: Int
         var durationSeconds: Int
-        /// The last page saved (all four when completed).
         var completed: Bool
     }
 
-    /// Districts with their distance from the new store's site (0 near … 3 far).
-    static let districts: [(code: String, weight: Double, distance: Int)] = [
-        ("centro", 0.24, 0), ("jardim-america", 0.2, 1), ("vila-nova", 0.18, 1), ("sao-jose", 0.16, 2), ("industrial", 0.12, 3), ("other", 0.1, 3),
-    ]
-    static let incomeBands: [(code: String, weight: Double, spendFactor: Double)] = [
-        ("E", 0.28, 0.7), ("D", 0.3, 1.0), ("C", 0.24, 1.4), ("B", 0.1, 2.0), ("A", 0.04, 3.0), ("na", 0.04, 1.2),
-    ]
-    static let ageBands: [(String, Double)] = [("18-24", 0.14), ("25-34", 0.22), ("35-44", 0.21), ("45-54", 0.18), ("55-64", 0.14), ("65+", 0.11)]
+    // The survey's codes, in the order of its definition (SET columns store bits in this order).
+    static let ages = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+    static let districts = ["centro", "jardim-america", "vila-nova", "sao-jose", "industrial", "other"]
+    static let incomes = ["E", "D", "C", "B", "A", "na"]
+    static let frequencies = ["daily", "several-weekly", "weekly", "biweekly", "monthly", "rarely"]
+    static let transports = ["car", "bus", "bike", "delivery-app", "walk", "other"]
+    static let priorities = ["price", "quality", "proximity", "variety", "service", "opening-hours", "parking", "delivery"]
+    static let reasons = ["too-far", "happy-with-current", "prices", "other"]
+    static let hours = ["morning", "afternoon", "evening", "late-night", "weekends"]
     static let stores = ["Supermercado Bom Preço", "Mercado São José", "Atacadão da Vila", "Mercadinho da Esquina", "Hiper Centro", "Feira livre"]
     static let otherDistricts = ["Parque das Flores", "Jardim Europa", "Vila Operária", "Bairro Alto", "Chácaras"]
     static let comments = [
@@ -49,45 +54,51 @@ struct SyntheticResponses {
         "Entrega em casa seria essencial.", "Mais produtos orgânicos.", "=não sei", "Hortifruti fresco é o mais importante 🥬",
     ]
 
+    // Weights, in the order of the code tables.
+    private static let districtWeights = [0.24, 0.2, 0.18, 0.16, 0.12, 0.1]
+    /// Distance of each district from the new store's site (0 near … 3 far).
+    private static let districtDistance = [0, 1, 1, 2, 3, 3]
+    private static let incomeWeights = [0.28, 0.3, 0.24, 0.1, 0.04, 0.04]
+    private static let incomeSpendFactor = [0.7, 1.0, 1.4, 2.0, 3.0, 1.2]
+    private static let ageWeights = [0.14, 0.22, 0.21, 0.18, 0.14, 0.11]
+    private static let frequencyWeights = [0.08, 0.3, 0.35, 0.14, 0.1, 0.03]
+    private static let transportWeights = [0.45, 0.25, 0.08, 0.12, 0.06, 0.04]
+    /// "happy-with-current", "prices", "other" (reasons 1...3).
+    private static let reasonWeights = [0.5, 0.35, 0.15]
+    private static let hourChances = [0.25, 0.2, 0.45, 0.08, 0.35]
+    private static let walk = 4
+
     mutating func next() -> Response {
-        let district = pick(Self.districts.map { ($0, $0.weight) })
-        let income = pick(Self.incomeBands.map { ($0, $0.weight) })
-        let age = pick(Self.ageBands.map { ($0.0, $0.1) })
-        let familyAge = ["25-34", "35-44", "45-54"].contains(age)
+        let district = pick(Self.districtWeights)
+        let income = pick(Self.incomeWeights)
+        let age = pick(Self.ageWeights)
+        let familyAge = (1...3).contains(age)
         let householdSize = min(20, max(1, Int((familyAge ? 3.2 : 2.1) + normal() * 1.3 + 0.5)))
         // Spend: a base per household member, scaled by income, with log-normal noise.
-        let spendValue = (180 + 170 * Double(householdSize)) * income.spendFactor * exp(normal() * 0.3)
+        let spendValue = (180 + 170 * Double(householdSize)) * Self.incomeSpendFactor[income] * exp(normal() * 0.3)
         let spendCents = Int((min(spendValue, 50_000) * 100).rounded())
-        let closeness = Double(3 - district.distance)
-        let likelihood = min(10, max(0, Int((3.2 + 1.4 * closeness + normal() * 2.0).rounded())))
-        var reason: String?
+        let distance = Self.districtDistance[district]
+        let likelihood = min(10, max(0, Int((3.2 + 1.4 * Double(3 - distance) + normal() * 2.0).rounded())))
+        var reason: Int?
         if likelihood <= 3 {
-            reason = district.distance >= 2 && uniform() < 0.7 ? "too-far" : pick([("happy-with-current", 0.5), ("prices", 0.35), ("other", 0.15)])
+            reason = distance >= 2 && uniform() < 0.7 ? 0 : 1 + pick(Self.reasonWeights)
         }
-        let transport = district.distance == 0 && uniform() < 0.5
-            ? "walk" : pick([("car", 0.45), ("bus", 0.25), ("bike", 0.08), ("delivery-app", 0.12), ("walk", 0.06), ("other", 0.04)])
-        var priorities: [String] = []
-        let priceFirst = ["E", "D"].contains(income.code) ? 0.8 : 0.4
-        if uniform() < priceFirst { priorities.append("price") }
-        let others = ["quality", "proximity", "variety", "service", "opening-hours", "parking", "delivery"]
-        while priorities.count < 1 + Int(uniform() * 3) {
-            let choice = others[Int(uniform() * Double(others.count))]
-            if !priorities.contains(choice) { priorities.append(choice) }
+        let transport = distance == 0 && uniform() < 0.5 ? Self.walk : pick(Self.transportWeights)
+        // Price first for the poorer, then one to three others.
+        var priorities = uniform() < (income <= 1 ? 0.8 : 0.4) ? 1 : 0
+        let wanted = 1 + Int(uniform() * 3)
+        while priorities.nonzeroBitCount < wanted {
+            priorities |= 1 << (1 + Int(uniform() * 7))
         }
-        let order = ["price", "quality", "proximity", "variety", "service", "opening-hours", "parking", "delivery"]
-        priorities.sort { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }
-        var hours: [String] = []
-        for (code, p) in [("morning", 0.25), ("afternoon", 0.2), ("evening", 0.45), ("late-night", 0.08), ("weekends", 0.35)] where uniform() < p {
-            hours.append(code)
-        }
+        var hours = 0
+        for (bit, chance) in Self.hourChances.enumerated() where uniform() < chance { hours |= 1 << bit }
         return Response(
-            ageBand: age, district: district.code,
-            districtOther: district.code == "other" ? Self.otherDistricts[Int(uniform() * Double(Self.otherDistricts.count))] : nil,
-            householdSize: householdSize, incomeBand: income.code,
-            frequency: pick([("daily", 0.08), ("several-weekly", 0.3), ("weekly", 0.35), ("biweekly", 0.14), ("monthly", 0.1), ("rarely", 0.03)]),
-            spendCents: spendCents, currentStore: Self.stores[Int(uniform() * Double(Self.stores.count))], transport: transport,
+            age: age, district: district,
+            districtOther: Self.districts[district] == "other" ? Int(uniform() * Double(Self.otherDistricts.count)) : nil,
+            householdSize: householdSize, income: income, frequency: pick(Self.frequencyWeights),
+            spendCents: spendCents, store: Int(uniform() * Double(Self.stores.count)), transport: transport,
             priorities: priorities, likelihood: likelihood, reasonNot: reason, preferredHours: hours,
-            comment: uniform() < 0.12 ? Self.comments[Int(uniform() * Double(Self.comments.count))] : nil,
+            comment: uniform() < 0.12 ? Int(uniform() * Double(Self.comments.count)) : nil,
             startedSecondsAgo: Int(uniform() * 60 * 86_400) + 3600,
             durationSeconds: max(40, Int(240 * exp(normal() * 0.5))),
             completed: uniform() < 0.9)
@@ -101,14 +112,14 @@ struct SyntheticResponses {
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * uniform())
     }
 
-    private mutating func pick<T>(_ choices: [(T, Double)]) -> T {
-        let total = choices.reduce(0) { $0 + $1.1 }
-        var x = uniform() * total
-        for (value, weight) in choices {
-            if x < weight { return value }
+    /// An index drawn with these weights.
+    private mutating func pick(_ weights: [Double]) -> Int {
+        var x = uniform() * weights.reduce(0, +)
+        for (index, weight) in weights.enumerated() {
+            if x < weight { return index }
             x -= weight
         }
-        return choices[choices.count - 1].0
+        return weights.count - 1
     }
 }
 
@@ -122,25 +133,5 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-extension SyntheticResponses.Response {
-    /// The response as the app stores it, for counting it in the dashboard's totals.
-    func stored(survey: SurveyDefinition, startedAt: Date, completedAt: Date?) -> StoredResponse {
-        var answers: [String: AnswerValue] = [
-            "consent": .consent, "age_band": .choice(ageBand), "district": .choice(district), "household_size": .integer(householdSize),
-            "income_band": .choice(incomeBand), "supermarket_frequency": .choice(frequency),
-            "monthly_grocery_spend": .money(Decimal(sign: .plus, exponent: -2, significand: Decimal(spendCents))),
-            "current_store": .text(currentStore), "transport_mode": .choice(transport), "priorities": .choices(priorities),
-            "likelihood_new_store": .integer(likelihood),
-        ]
-        if let districtOther { answers["district_other"] = .text(districtOther) }
-        if let reasonNot { answers["reason_not"] = .choice(reasonNot) }
-        if !preferredHours.isEmpty { answers["preferred_hours"] = .choices(preferredHours) }
-        if let comment { answers["comment"] = .text(comment) }
-        return StoredResponse(
-            answers: answers, pagesSaved: UInt32((1 << survey.pages.count) - 1), surveyVersion: survey.version,
-            consentVersion: survey.consentVersion, consentedAt: startedAt, startedAt: startedAt, completedAt: completedAt)
     }
 }
