@@ -34,6 +34,16 @@ public struct MariaDBConfiguration: Sendable {
     /// Threads that run the connections' I/O (libmariadb in non-blocking mode, over epoll); each
     /// serves `poolSize / ioThreads` connections.
     public var ioThreads: Int
+    /// The isolation level of the connections' transactions; `nil` keeps the server's default
+    /// (REPEATABLE READ in MariaDB).
+    public var transactionIsolation: TransactionIsolation?
+
+    public enum TransactionIsolation: String, Sendable {
+        case readUncommitted = "READ UNCOMMITTED"
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case serializable = "SERIALIZABLE"
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 3306, user: String, password: String = "", database: String,

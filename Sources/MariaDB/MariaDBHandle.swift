@@ -44,6 +44,9 @@ final class MariaDBHandle {
         mysql_options(mysql, MYSQL_OPT_LOCAL_INFILE, &localInfile)
         // Dates travel as UTC; also after an automatic reconnect, which we never enable anyway.
         mysql_options(mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'")
+        if let level = c.transactionIsolation {
+            mysql_options(mysql, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL \(level.rawValue)")
+        }
         switch c.tls {
         case .disabled:
             mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &no)

@@ -69,6 +69,11 @@ struct AppConfiguration: Sendable {
             throw ConfigurationError("DATABASE_URL is not set (for example mariadb://survey:secret@127.0.0.1:3306/survey)")
         }
         database = try MariaDBConfiguration(url: databaseURL)
+        // The app's transactions lock the rows they change (SELECT … FOR UPDATE) and read nothing
+        // twice. Under REPEATABLE READ, locking a row not there yet (a respondent's first save)
+        // takes a gap lock, and two respondents starting at once deadlock on each other's insert;
+        // READ COMMITTED takes no gap locks.
+        database.transactionIsolation = .readCommitted
         if let size = reader.int(forKey: "database.pool.size") { database.poolSize = size }
         if let threads = reader.int(forKey: "database.io.threads") {
             guard (1...64).contains(threads) else { throw ConfigurationError("DATABASE_IO_THREADS must be 1 to 64") }

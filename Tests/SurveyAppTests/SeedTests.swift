@@ -61,3 +61,44 @@ struct SeedTests {
         #expect(try await database.query("SELECT SUM(n) AS n FROM response_starts")[0].decode("n", as: Int.self) == 2600)
     }
 }
+
+@Suite("Response totals under concurrency")
+struct ConcurrentSaveTests {
+    /// Each first save locks its (missing) row and inserts it. Under REPEATABLE READ those locks
+    /// are gap locks that conflict with each other's inserts, and respondents starting at the same
+    /// moment deadlock; the app's connections use READ COMMITTED, which takes none.
+    @Test func respondentsStartingAtOnceNeverDeadlock() async throws {
+        try await AppTestSupport.withConfiguration { configuration in
+            let survey = try SurveyDefinition.load(path: configuration.resources.survey)
+            var settings = configuration.database
+            settings.poolSize = 16
+            let database = MariaDBClient(configuration: settings, logger: Logger(label: "concurrent"))
+            do {
+                try await SchemaMigrations(configuration: configuration, database: database, logger: Logger(label: "concurrent")).apply()
+                let users = (1...48).map { Int64(1000 + $0) }
+                for id in users {
+                    try await database.execute("INSERT INTO users (id, email, password_hash) VALUES (\(id), \("c\(id)@example.com"), '!')")
+                }
+                let repository = MariaDBResponseRepository(database: database, survey: survey)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for id in users {
+                        group.addTask {
+                            try await repository.saveDraft(userID: id, page: 0, answers: ["consent": .consent])
+                            try await repository.saveDraft(userID: id, page: 1, answers: [
+                                "age_band": .choice("25-34"), "district": .choice(id % 2 == 0 ? "centro" : "vila-nova"),
+                                "household_size": .integer(2), "income_band": .choice("C"),
+                            ])
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let starts = try await database.query("SELECT district, SUM(n) AS n FROM response_starts GROUP BY district HAVING n <> 0 ORDER BY district")
+                #expect(try starts.map { "\(try $0.decode("district", as: String.self)):\(try $0.decode("n", as: Int.self))" } == ["centro:24", "vila-nova:24"])
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+        }
+    }
+}
