@@ -25,7 +25,7 @@ struct SeedTests {
 
     private func seedAndCheck(_ database: MariaDBClient, configuration: AppConfiguration, survey: SurveyDefinition) async throws {
         try await SchemaMigrations(configuration: configuration, database: database, logger: Logger(label: "seed")).apply()
-        let report = try await Seeder(database: database, survey: survey, seed: 7, batchSize: 700).run(responses: 2000, progress: Progress())
+        let report = try await Seeder(database: database, survey: survey, seed: 7, batchSize: 100, maxAhead: 2).run(responses: 2000, progress: Progress())
         #expect(report.responses == 2000)
 
         let counts = try await database.query("SELECT COUNT(*) AS n, COUNT(completed_at) AS done, COUNT(DISTINCT user_id) AS users FROM responses")[0]

@@ -53,10 +53,10 @@ struct MariaDBResponseRepository: ResponseRepository {
         try await database.withConnection { try await load(userID: userID, on: $0) }
     }
 
-    /// The response on `connection` (inside a transaction: `lock` takes the row's write lock).
-    func load(userID: Int64, on connection: MariaDBConnection, lock: Bool = false) async throws -> StoredResponse? {
+    /// The response, read on `connection`.
+    func load(userID: Int64, on connection: MariaDBConnection) async throws -> StoredResponse? {
         let columns = storedColumns.map { "`\($0)`" }.joined(separator: ", ")
-        let sql = "SELECT \(columns) FROM responses WHERE user_id = ?" + (lock ? " FOR UPDATE" : "")
+        let sql = "SELECT \(columns) FROM responses WHERE user_id = ?"
         let rows = try await connection.query(SQLQuery(unsafeSQL: sql, binds: [userID.mariaDBValue]))
         guard let row = rows.first else { return nil }
         return try Self.stored(from: row, survey: survey)
@@ -88,30 +88,63 @@ struct MariaDBResponseRepository: ResponseRepository {
     @discardableResult
     func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("SELECT completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
-            let isDraft = try rows.first.map { try $0.decode("completed_at", as: Date?.self) == nil } ?? false
-            return try await save(userID: userID, page: page, answers: answers, draftExists: isDraft, on: connection)
+            let locked = try await lock(userID, on: connection)
+            return try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
         }
     }
 
-    /// Writes one page inside the caller's transaction, with the response's row locked (or known
-    /// absent), and keeps its count in `response_starts` where it belongs. Returns true when this
-    /// created the response.
-    private func save(userID: Int64, page: Int, answers: [String: AnswerValue], draftExists: Bool, on connection: MariaDBConnection) async throws -> Bool {
-        let moves = draftExists && survey.pages[page].questions.contains { ResponseCounts.startGroupQuestions.contains($0.code) }
-        if moves { try await ResponseCounts.countStart(of: userID, sign: -1, on: connection) }
+    /// A respondent's response as found with their account locked.
+    private struct Locked {
+        /// The response's start day, district and income band, if there is one.
+        var start: ResponseCounts.StartKey?
+        var pagesSaved: UInt32 = 0
+        var isCompleted = false
+        var isDraft: Bool { start != nil && !isCompleted }
+    }
+
+    /// Locks `userID`'s account row (and response row, if any) for the caller's transaction. Every
+    /// change to a respondent's response takes this lock first, so two never interleave, even
+    /// before the response exists (READ COMMITTED takes no lock on a row that is not there).
+    /// Lock order: accounts, responses, `response_starts`, then the other totals.
+    private func lock(_ userID: Int64, on connection: MariaDBConnection) async throws -> Locked {
+        let rows = try await connection.query("""
+            SELECT r.user_id AS response, r.pages_saved, r.completed_at, DATE_FORMAT(r.started_at, '%Y-%m-%d') AS day, r.district, r.income_band
+            FROM users u LEFT JOIN responses r ON r.user_id = u.id WHERE u.id = \(userID) FOR UPDATE
+            """)
+        // No account (deleted meanwhile): the write that follows fails on the foreign key.
+        guard let row = rows.first, try row.decode("response", as: Int64?.self) != nil else { return Locked() }
+        return Locked(
+            start: ResponseCounts.StartKey(
+                day: try row.decode("day"), district: try row.decode("district", as: String?.self) ?? "",
+                incomeBand: try row.decode("income_band", as: String?.self) ?? ""),
+            pagesSaved: UInt32(try row.decode("pages_saved", as: Int64.self)),
+            isCompleted: try row.decode("completed_at", as: Date?.self) != nil)
+    }
+
+    /// Writes one page inside the caller's transaction, after `lock`, and keeps the response's
+    /// count in `response_starts` where it belongs. Returns true when this created the response.
+    private func save(userID: Int64, page: Int, answers: [String: AnswerValue], locked: Locked, on connection: MariaDBConnection) async throws -> Bool {
         let created = try await connection.execute(upsert(userID: userID, page: page, answers: answers)).affectedRows == 1
-        if created || moves { try await ResponseCounts.countStart(of: userID, sign: 1, on: connection) }
+        if created {
+            try await ResponseCounts.countStart(of: userID, sign: 1, on: connection)
+        } else if locked.isDraft, let old = locked.start {
+            // The page writes every one of its columns: an unanswered one becomes NULL.
+            var new = old
+            for question in survey.pages[page].questions {
+                if question.code == "district" { new.district = answers[question.code]?.code ?? "" }
+                if question.code == "income_band" { new.incomeBand = answers[question.code]?.code ?? "" }
+            }
+            if new != old { try await ResponseCounts.moveStart(from: old, to: new, on: connection) }
+        }
         return created
     }
 
     func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("SELECT pages_saved, completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
-            if let row = rows.first, try row.decode("completed_at", as: Date?.self) != nil { return .alreadyCompleted }
-            let saved = try rows.first.map { UInt32(try $0.decode("pages_saved", as: Int64.self)) } ?? 0
-            if let missing = (0..<page).first(where: { saved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
-            try await save(userID: userID, page: page, answers: answers, draftExists: !rows.isEmpty, on: connection)
+            let locked = try await lock(userID, on: connection)
+            if locked.isCompleted { return .alreadyCompleted }
+            if let missing = (0..<page).first(where: { locked.pagesSaved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
+            try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
             let now = Date()
             try await connection.execute(
                 "UPDATE responses SET completed_at = \(now), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
@@ -125,8 +158,7 @@ struct MariaDBResponseRepository: ResponseRepository {
 
     func discardDraft(userID: Int64) async throws {
         try await database.withTransaction { connection in
-            let rows = try await connection.query("SELECT completed_at FROM responses WHERE user_id = \(userID) FOR UPDATE")
-            guard let row = rows.first, try row.decode("completed_at", as: Date?.self) == nil else { return }
+            guard try await lock(userID, on: connection).isDraft else { return }
             try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
             try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
         }
@@ -135,9 +167,9 @@ struct MariaDBResponseRepository: ResponseRepository {
     func deleteAccount(userID: Int64) async throws {
         try await database.withTransaction { connection in
             // The response leaves the dashboard's totals with the account.
-            if let stored = try await load(userID: userID, on: connection, lock: true) {
-                if stored.isCompleted { try await ResponseCounts(survey: survey).add(stored, sign: -1, on: connection) }
+            if try await lock(userID, on: connection).start != nil, let stored = try await load(userID: userID, on: connection) {
                 try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
+                if stored.isCompleted { try await ResponseCounts(survey: survey).add(stored, sign: -1, on: connection) }
                 try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
             }
             try await connection.execute("DELETE FROM users WHERE id = \(userID)")

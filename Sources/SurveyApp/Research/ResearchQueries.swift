@@ -2,8 +2,9 @@ import Foundation
 import MariaDB
 
 /// Every figure of the research pages, computed by SQL aggregates: totals from the tables
-/// `ResponseCounts` keeps (a few thousand rows whatever the number of responses), cross-tabs from
-/// scans of `responses`. Nothing loads responses one by one.
+/// `ResponseCounts` keeps (a few thousand rows whatever the number of responses), and so are
+/// cross-tabs by district or income band; other cross-tabs scan `responses`. Nothing loads
+/// responses one by one.
 struct ResearchQueries: Sendable {
     let database: MariaDBClient
     let survey: SurveyDefinition

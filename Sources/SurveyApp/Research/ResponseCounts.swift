@@ -83,6 +83,27 @@ struct ResponseCounts: Sendable {
     /// The questions whose answers `response_starts` is grouped by.
     static let startGroupQuestions: Set<String> = ["district", "income_band"]
 
+    /// A row of `response_starts`: start day (`YYYY-MM-DD`), district and income band ('' where not answered).
+    struct StartKey: Hashable, Comparable, Sendable {
+        var day: String
+        var district: String
+        var incomeBand: String
+
+        static func < (a: StartKey, b: StartKey) -> Bool {
+            (a.day, a.district, a.incomeBand) < (b.day, b.district, b.incomeBand)
+        }
+    }
+
+    /// Moves one response's count in `response_starts`, in one statement that locks the two rows
+    /// in key order (so two moves the other way round cannot deadlock).
+    static func moveStart(from old: StartKey, to new: StartKey, on connection: MariaDBConnection) async throws {
+        let changes = [(old, -1), (new, 1)].sorted { $0.0 < $1.0 }
+        try await connection.execute(SQLQuery(unsafeSQL: """
+            INSERT INTO response_starts (day, district, income_band, n) VALUES (?, ?, ?, ?), (?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE n = n + VALUES(n)
+            """, binds: changes.flatMap { key, n in [key.day.mariaDBValue, key.district.mariaDBValue, key.incomeBand.mariaDBValue, n.mariaDBValue] }))
+    }
+
     /// Adds `sign` to `response_starts` for `userID`'s response as it now stands (its start day,
     /// district and income band), inside the caller's transaction; nothing if there is none.
     static func countStart(of userID: Int64, sign: Int, on connection: MariaDBConnection) async throws {
@@ -94,9 +115,10 @@ struct ResponseCounts: Sendable {
             """, binds: [userID.mariaDBValue]))
     }
 
-    /// Recomputes the whole table from `responses` in one transaction (readers see the old totals
+    /// Recomputes the three tables from `responses` in one transaction (readers see the old totals
     /// until it commits): every completed response is streamed once and counted by the same code
-    /// that counts a new completion, so the two can never disagree.
+    /// that counts a new completion, so the two can never disagree. Run it while no one answers:
+    /// a completion between the stream and the transaction would be left out.
     func rebuild(_ database: MariaDBClient) async throws {
         let repository = MariaDBResponseRepository(database: database, survey: survey)
         let columns = repository.storedColumns.map { "`\($0)`" }.joined(separator: ", ")
@@ -211,20 +233,10 @@ struct ResponseCounts: Sendable {
     /// Responses started, by start day, district and income band ('' where not answered yet), added
     /// up in memory by a bulk writer (the seeder) for `response_starts`.
     struct StartTotals {
-        struct Key: Hashable, Comparable {
-            var day: String
-            var district: String
-            var incomeBand: String
-
-            static func < (a: Key, b: Key) -> Bool {
-                (a.day, a.district, a.incomeBand) < (b.day, b.district, b.incomeBand)
-            }
-        }
-
-        private(set) var counts: [Key: Int] = [:]
+        private(set) var counts: [StartKey: Int] = [:]
 
         mutating func add(day: String, district: String?, incomeBand: String?, count: Int = 1) {
-            counts[Key(day: day, district: district ?? "", incomeBand: incomeBand ?? ""), default: 0] += count
+            counts[StartKey(day: day, district: district ?? "", incomeBand: incomeBand ?? ""), default: 0] += count
         }
     }
 

@@ -1,16 +1,20 @@
 import Foundation
 import MariaDB
+import Synchronization
 
 /// Writes synthetic accounts and responses as tab-separated files and loads them with
 /// `LOAD DATA LOCAL INFILE` (accounts and responses at once, on two connections) while the next
 /// batches are being generated, and adds them to the dashboard's totals in a transaction that
-/// commits once every batch is in. A run that fails midway leaves the batches loaded so far
-/// without totals: `SurveyApp rebuild-counts` recounts them.
+/// commits once every batch is in. A run that fails midway stops at once and leaves the batches
+/// loaded so far (a batch's responses always with their accounts) without totals:
+/// `SurveyApp rebuild-counts` recounts them.
 struct Seeder {
     let database: MariaDBClient
     let survey: SurveyDefinition
     let seed: UInt64
     let batchSize: Int
+    /// Batches generated ahead of the loads (about 7 MB of files each at the default size).
+    var maxAhead = 16
 
     struct Report {
         let responses: Int
@@ -39,6 +43,7 @@ struct Seeder {
         var responsesLoad: Task<Void, any Error>?
         var inFlight: [(batch: Task<Void, any Error>, done: Int)] = []
         var totalsWritten: Task<Void, any Error>?
+        let stop = Stop()
         do {
             var done = 0
             var batchNumber = 0
@@ -51,30 +56,30 @@ struct Seeder {
                 for i in 0..<count {
                     rows.append(generator.next(), id: firstID + Int64(done + i), users: &users, responses: &responses)
                 }
-                // Files for the batches still loading: at most `maxAhead` sets on disk.
-                if inFlight.count == Self.maxAhead {
+                // One set of files per batch still loading: at most `maxAhead` sets on disk.
+                if inFlight.count == maxAhead {
                     let oldest = inFlight.removeFirst()
                     try await oldest.batch.value
                     progress.update(done: oldest.done, of: total)
                 }
-                let set = batchNumber % (Self.maxAhead + 1)
+                let set = batchNumber % maxAhead
                 let files = (users: folder.appendingPathComponent("users-\(set).tsv"), responses: folder.appendingPathComponent("responses-\(set).tsv"))
                 try Data(users).write(to: files.users)
                 try Data(responses).write(to: files.responses)
-                usersLoad = Task { [database, usersLoad] in
+                let accounts = Task { [database, usersLoad] in
                     try await usersLoad?.value
-                    try await Self.load(files.users, into: "users (id, email, password_hash, role, created_at)", database)
+                    try await stop.unlessStopped { try await Self.load(files.users, into: "users (id, email, password_hash, role, created_at)", database) }
                 }
-                responsesLoad = Task { [database, responsesLoad] in
+                let answers = Task { [database, responsesLoad] in
                     try await responsesLoad?.value
-                    try await Self.load(files.responses, into: "responses (\(SeedRows.responseColumns))", database)
+                    // A batch's responses go in after its accounts: a failure never leaves a response without one.
+                    try await accounts.value
+                    try await stop.unlessStopped { try await Self.load(files.responses, into: "responses (\(SeedRows.responseColumns))", database) }
                 }
+                (usersLoad, responsesLoad) = (accounts, answers)
                 done += count
                 batchNumber += 1
-                inFlight.append((Task { [usersLoad, responsesLoad] in
-                    try await usersLoad?.value
-                    try await responsesLoad?.value
-                }, done))
+                inFlight.append((answers, done))
             }
             let (counts, starts) = rows.totals()
             let loads = inFlight.map(\.batch)
@@ -90,16 +95,30 @@ struct Seeder {
             }
             try await totalsWritten?.value
         } catch {
-            // Nothing may still read the files when they are removed.
-            for task in [usersLoad, responsesLoad, totalsWritten] { task?.cancel() }
+            // No further batch starts, and nothing may still read the files when they are removed.
+            stop.stop()
             for task in [usersLoad, responsesLoad, totalsWritten] { _ = try? await task?.value }
             throw error
         }
         return Report(responses: total, seconds: (ContinuousClock.now - start).seconds)
     }
 
-    /// Batches generated ahead of the loads (about 7 MB of files each at the default size).
-    private static let maxAhead = 16
+    /// Set once a load fails (or the run does): the loads not yet started are skipped.
+    private final class Stop: Sendable {
+        private let stopped = Mutex(false)
+
+        func stop() { stopped.withLock { $0 = true } }
+
+        func unlessStopped(_ load: () async throws -> Void) async throws {
+            guard !stopped.withLock({ $0 }) else { throw CancellationError() }
+            do {
+                try await load()
+            } catch {
+                stop()
+                throw error
+            }
+        }
+    }
 
     /// Adds the totals to the three tables, inside the caller's transaction: each is loaded into a
     /// temporary table in memory, then added in one statement (a few hundred thousand rows: several
