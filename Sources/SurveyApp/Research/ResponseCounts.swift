@@ -257,9 +257,7 @@ struct ResponseCounts: Sendable {
 
     /// `units` × 10^-scale as an exact decimal, for the DECIMAL columns.
     static func decimal(_ units: some BinaryInteger, scale: Int) -> Decimal {
-        let magnitude = Decimal(string: String(units.magnitude)) ?? 0
-        let value = Decimal(sign: .plus, exponent: -scale, significand: magnitude)
-        return units < 0 ? -value : value
+        Decimal(string: decimalText(units, scale: scale), locale: Locale(identifier: "en_US_POSIX")) ?? 0
     }
 
     /// `units` × 10^-scale as decimal text (`-12.3400`), exactly.
