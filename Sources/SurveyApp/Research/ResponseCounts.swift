@@ -172,15 +172,7 @@ struct ResponseCounts: Sendable {
         mutating func add(_ rows: [Row]) {
             for row in rows {
                 let key = Key(day: row.day, district: row.district, incomeBand: row.incomeBand, question: row.question, answer: row.answer)
-                if row.total == 0 && row.totalSquares == 0 {
-                    sums[key, default: Sums()].n += row.n
-                } else {
-                    var sum = sums[key] ?? Sums()
-                    sum.n += row.n
-                    sum.total += row.total
-                    sum.totalSquares += row.totalSquares
-                    sums[key] = sum
-                }
+                add(key, Sums(n: row.n, total: row.total, totalSquares: row.totalSquares))
             }
         }
 
