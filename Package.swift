@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "SurveyApp", targets: ["SurveyApp"]),
         .executable(name: "LoadBalancer", targets: ["LoadBalancer"]),
         .executable(name: "Bench", targets: ["Bench"]),
+        .executable(name: "NIORelay", targets: ["NIORelay"]),
         .library(name: "MariaDB", targets: ["MariaDB"]),
         .library(name: "Redis", targets: ["Redis"]),
         .library(name: "LibCrypto", targets: ["LibCrypto"]),
@@ -99,6 +100,15 @@ let package = Package(
             name: "LoadBalancer",
             dependencies: [
                 "LoadBalancerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make bench` only: a bare SwiftNIO byte relay, the floor the balancer is measured against.
+        .executableTarget(
+            name: "NIORelay",
+            dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The balancer beside nginx and HAProxy, with the same setup for all three:
+# The balancer beside nginx and HAProxy, with the same setup for all three (and for the SwiftNIO
+# floor: Sources/NIORelay relays bytes between each client connection and its own backend
+# connection, with no HTTP parsing, header rewriting or pooling; what the balancer costs above it
+# is its HTTP work, and what the relay costs is SwiftNIO's own):
 #   - the same two backends (one nginx process listening on two ports, answering from memory);
 #   - keep-alive on both sides (client to proxy, proxy to backends);
 #   - one proxy worker each, pinned to core 0 (LB_THREADS=1, worker_processes 1, nbthread 1);
@@ -13,8 +16,8 @@
 #   scripts/bench-lb.sh            (builds the balancer in release mode first)
 #
 # Settings (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_CONNECTIONS (50),
-# BENCH_PORT_BASE (18100: uses this and the next four ports), BENCH_KEEP (1 keeps the work folder),
-# LB_BINARY (a LoadBalancer binary to use instead of building one).
+# BENCH_PORT_BASE (18100: uses this and the next five ports), BENCH_KEEP (1 keeps the work folder),
+# LB_BINARY and RELAY_BINARY (LoadBalancer and NIORelay binaries to use instead of building them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -23,7 +26,7 @@ DURATION=${BENCH_DURATION:-10s}
 WARMUP=${BENCH_WARMUP:-2s}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
 BASE=${BENCH_PORT_BASE:-18100}
-BACKEND1=$BASE BACKEND2=$((BASE + 1)) SWIFT_PORT=$((BASE + 2)) NGINX_PORT=$((BASE + 3)) HAPROXY_PORT=$((BASE + 4))
+BACKEND1=$BASE BACKEND2=$((BASE + 1)) SWIFT_PORT=$((BASE + 2)) NGINX_PORT=$((BASE + 3)) HAPROXY_PORT=$((BASE + 4)) RELAY_PORT=$((BASE + 5))
 PROXY_CPU=0 LOAD_CPU=1
 
 log() { printf '[bench-lb] %s\n' "$*" >&2; }
@@ -52,6 +55,14 @@ else
     LB=$(swift build -c release --scratch-path .build-lb --show-bin-path)/LoadBalancer
 fi
 [ -x "$LB" ] || die "no balancer binary at $LB"
+# The SwiftNIO floor (Sources/NIORelay): a byte relay that does no HTTP work at all.
+if [ -n "${RELAY_BINARY:-}" ]; then
+    RELAY=$RELAY_BINARY
+else
+    swift build -c release --scratch-path .build-lb --product NIORelay >&2
+    RELAY=$(swift build -c release --scratch-path .build-lb --show-bin-path)/NIORelay
+fi
+[ -x "$RELAY" ] || die "no relay binary at $RELAY"
 
 user_line=""
 [ "$(id -u)" -eq 0 ] && user_line="user root;"
@@ -271,6 +282,14 @@ wait_http "http://127.0.0.1:$SWIFT_PORT/13"
 measure swift "$SWIFT_PORT" "$swift_pid"
 stop_pid "$swift_pid"
 
+# --- The SwiftNIO floor: a byte relay, one backend connection per client, no HTTP work ------------
+taskset -c $PROXY_CPU "$RELAY" "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/relay.log" &
+relay_pid=$!
+pids+=($relay_pid)
+wait_http "http://127.0.0.1:$RELAY_PORT/13"
+measure nio-relay "$RELAY_PORT" "$relay_pid"
+stop_pid "$relay_pid"
+
 # --- nginx ----------------------------------------------------------------------------------------
 taskset -c $PROXY_CPU nginx -c "$WORK/nginx.conf" -p "$WORK" &
 nginx_pid=$!
@@ -290,21 +309,21 @@ stop_pid "$haproxy_pid"
 # --- Report -------------------------------------------------------------------------------------
 echo
 echo "Proxy benchmark: wrk -t1 -c$CONNECTIONS -d$DURATION, keep-alive both sides, one proxy worker on core $PROXY_CPU, wrk and backends on core $LOAD_CPU"
-printf '%-8s %-8s %12s %9s %9s %10s %14s\n' shape proxy "req/s" "p50 ms" "p99 ms" "CPU s" "req/CPU-s"
+printf '%-8s %-10s %12s %9s %9s %10s %14s\n' shape proxy "req/s" "p50 ms" "p99 ms" "CPU s" "req/CPU-s"
 for shape in get13 get4k post1k; do
-    for name in swift nginx haproxy; do
+    for name in swift nio-relay nginx haproxy; do
         read -r rps p50 p99 cpu per_cpu <<<"${RESULT[$name,$shape]}"
-        printf '%-8s %-8s %12s %9s %9s %10s %14s\n' "$shape" "$name" "$rps" "$p50" "$p99" "$cpu" "$per_cpu"
+        printf '%-8s %-10s %12s %9s %9s %10s %14s\n' "$shape" "$name" "$rps" "$p50" "$p99" "$cpu" "$per_cpu"
     done
 done
 echo
-echo "Swift balancer relative to nginx and HAProxy (>1 is better for req/s and req/CPU-s, <=1 is better for p99):"
-printf '%-8s %-8s %10s %12s %10s\n' shape versus "req/s" "req/CPU-s" "p99"
+echo "Swift balancer relative to nginx, HAProxy and the bare SwiftNIO relay (>1 is better for req/s and req/CPU-s, <=1 is better for p99):"
+printf '%-8s %-10s %10s %12s %10s\n' shape versus "req/s" "req/CPU-s" "p99"
 for shape in get13 get4k post1k; do
     read -r srps _ sp99 _ sper <<<"${RESULT[swift,$shape]}"
-    for name in nginx haproxy; do
+    for name in nginx haproxy nio-relay; do
         read -r rps _ p99 _ per <<<"${RESULT[$name,$shape]}"
         awk -v s="$shape" -v n="$name" -v a="$srps" -v b="$rps" -v c="$sper" -v d="$per" -v e="$sp99" -v f="$p99" \
-            'BEGIN { printf "%-8s %-8s %9.2fx %11.2fx %9.2fx\n", s, n, a / b, (d > 0 ? c / d : 0), (f > 0 ? e / f : 0) }'
+            'BEGIN { printf "%-8s %-10s %9.2fx %11.2fx %9.2fx\n", s, n, a / b, (d > 0 ? c / d : 0), (f > 0 ? e / f : 0) }'
     done
 done

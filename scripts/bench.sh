@@ -75,7 +75,7 @@ eval "$(scripts/services.sh env | sed 's/^/export BENCH_/')"
 # competes with a measurement.
 if [ "$run_swift_bench" = 1 ]; then swift build -c release --product Bench; fi
 if [ "$run_http_bench" = 1 ] || [ "$run_research_bench" = 1 ]; then swift build -c release --product SurveyApp; fi
-if [ "$run_lb_bench" = 1 ]; then swift build -c release --product LoadBalancer; fi
+if [ "$run_lb_bench" = 1 ]; then swift build -c release --product LoadBalancer && swift build -c release --product NIORelay; fi
 bin=$(swift build -c release --show-bin-path)
 
 if [ "$run_swift_bench" = 1 ]; then
@@ -141,5 +141,5 @@ fi
 if [ "$run_lb_bench" = 1 ]; then
     # The balancer beside nginx and HAProxy (its own backends; the app is not involved).
     echo ""
-    LB_BINARY="$bin/LoadBalancer" scripts/bench-lb.sh
+    LB_BINARY="$bin/LoadBalancer" RELAY_BINARY="$bin/NIORelay" scripts/bench-lb.sh
 fi
