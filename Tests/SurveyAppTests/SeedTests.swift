@@ -5,7 +5,8 @@ import Testing
 
 @testable import SurveyApp
 
-@Suite("Synthetic data")
+// One test at a time: the error-path test checks that its run's batch files are gone.
+@Suite("Synthetic data", .serialized)
 struct SeedTests {
     @Test func seededResponsesAreCountedAsARebuildCountsThem() async throws {
         try await AppTestSupport.withConfiguration { configuration in
@@ -59,6 +60,82 @@ struct SeedTests {
             #expect(try await database.query(snapshot).map { "\($0.values)" } == kept)
         }
         #expect(try await database.query("SELECT SUM(n) AS n FROM response_starts")[0].decode("n", as: Int.self) == 2600)
+    }
+
+    /// A batch the server refuses midway: the run stops with the server's error, the batches before
+    /// it are in whole (every response with its account), none after it, no totals are written, the
+    /// pool's sessions are back to their checks, and `rebuild-counts` recovers the totals.
+    @Test func aRefusedBatchStopsTheRunAndLeavesNoHalfBatch() async throws {
+        try await AppTestSupport.withConfiguration { configuration in
+            var configuration = configuration
+            configuration.database.allowLocalInfile = true
+            let survey = try SurveyDefinition.load(path: configuration.resources.survey)
+            let database = MariaDBClient(configuration: configuration.database, logger: Logger(label: "seed"))
+            do {
+                try await seedIntoARefusal(database, configuration: configuration, survey: survey)
+            } catch {
+                await database.shutdown()
+                throw error
+            }
+            await database.shutdown()
+        }
+    }
+
+    private func seedIntoARefusal(_ database: MariaDBClient, configuration: AppConfiguration, survey: SurveyDefinition) async throws {
+        try await SchemaMigrations(configuration: configuration, database: database, logger: Logger(label: "seed")).apply()
+        // Accounts get ids from 1 (an empty table), so the fifth batch of 100 holds account 450.
+        _ = try await database.withConnection { connection in
+            try await connection.execute(unsafeSQL: """
+                CREATE TRIGGER refuse_account_450 BEFORE INSERT ON responses FOR EACH ROW
+                IF NEW.user_id = 450 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the test'; END IF
+                """)
+        }
+        let folders = { try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("survey-seed-") && $0.hasSuffix("-\(getpid())") } }
+        let foldersBefore = Set(try folders())
+
+        await #expect(throws: MariaDBError.self) {
+            _ = try await Seeder(database: database, survey: survey, seed: 9, batchSize: 100, maxAhead: 2).run(responses: 1000, progress: Progress())
+        }
+
+        // Batches 1 to 4 whole; the fifth rolled back with its statement; later ones never started.
+        let rows = try await database.query("SELECT COUNT(*) AS n, MIN(user_id) AS low, MAX(user_id) AS high FROM responses")[0]
+        #expect(try rows.decode("n", as: Int.self) == 400)
+        #expect(try rows.decode("low", as: Int.self) == 1)
+        #expect(try rows.decode("high", as: Int.self) == 400)
+        let orphans = try await database.query("SELECT COUNT(*) AS n FROM responses r LEFT JOIN users u ON u.id = r.user_id WHERE u.id IS NULL")
+        #expect(try orphans[0].decode("n", as: Int.self) == 0)
+        // Accounts may run ahead of responses (of the refused batch and the next ones), never behind.
+        let accounts = try await database.query("SELECT COUNT(*) AS n FROM users")[0].decode("n", as: Int.self)
+        #expect(accounts >= 500 && accounts <= 1000 && accounts % 100 == 0)
+
+        // No totals: they commit only once every batch is in.
+        for table in ["response_counts", "response_totals", "response_starts"] {
+            let sum = try await database.query(SQLQuery(unsafeSQL: "SELECT COALESCE(SUM(n), 0) AS n FROM \(table)"))[0]
+            #expect(try sum.decode("n", as: Int.self) == 0, "\(table)")
+        }
+        // The run's batch files are gone.
+        #expect(Set(try folders()) == foldersBefore)
+
+        // Every pooled session checks uniqueness and foreign keys again: hold all connections at
+        // once so that each is asked.
+        let size = configuration.database.poolSize
+        let checks = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<size {
+                group.addTask {
+                    try await database.withConnection { connection in
+                        try await Task.sleep(for: .milliseconds(100))
+                        let row = try await connection.query("SELECT @@unique_checks + @@foreign_key_checks AS on_")[0]
+                        return try row.decode("on_", as: Int.self)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(checks == Array(repeating: 2, count: size))
+
+        // The documented way back: a rebuild counts what is there.
+        try await ResponseCounts(survey: survey).rebuild(database)
+        #expect(try await database.query("SELECT SUM(n) AS n FROM response_starts")[0].decode("n", as: Int.self) == 400)
     }
 }
 
