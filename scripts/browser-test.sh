@@ -49,7 +49,31 @@ MYSQL_PWD=$db_password mariadb --no-defaults --protocol=tcp -h "$db_host" -P "$d
 redis_url=${BASH_REMATCH[1]}/$redis_db
 redis-cli -h "${BASH_REMATCH[3]}" -p "${BASH_REMATCH[4]}" -n "$redis_db" flushdb >/dev/null || die "could not empty Redis database $redis_db"
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# A free port below the kernel's ephemeral range: a port-0 pick comes from the range that outgoing
+# connections use too, so one could take it before the server binds (see Tests/ChildProcess/ListenPort.swift).
+free_port() {
+    "$PYTHON" - "${used_ports[@]}" <<'PY'
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+used = set(sys.argv[1:])
+for _ in range(200):
+    port = random.randrange(min(20000, low - 1000), low)
+    if str(port) in used:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    sys.exit("no free loopback port")
+PY
+}
+used_ports=()
 balancer=$(dirname "$app")/LoadBalancer
 [ -x "$balancer" ] || die "no LoadBalancer beside $app (swift build --build-tests builds it)"
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/services.sh packages test)"
@@ -57,9 +81,10 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 # Two app replicas, the Swift balancer and nginx in front of them: the journey runs once through
 # each, as in production.
-replica_ports=("$(free_port)" "$(free_port)")
-balancer_port=$(free_port)
-nginx_port=$(free_port)
+for _ in 1 2 3 4; do used_ports+=("$(free_port)"); done
+replica_ports=("${used_ports[0]}" "${used_ports[1]}")
+balancer_port=${used_ports[2]}
+nginx_port=${used_ports[3]}
 
 pids=()
 stop_all() {

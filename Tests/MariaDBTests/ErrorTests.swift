@@ -117,7 +117,7 @@ struct ErrorTests {
     }
 
     @Test func tlsRequiredFailsAgainstAServerWithoutTLS() async throws {
-        let server = LocalServer()
+        let server = try LocalServer()
         defer { server.remove() }
         try server.run("start", "mariadb")
         var configuration = try MariaDBConfiguration(url: server.databaseURL)

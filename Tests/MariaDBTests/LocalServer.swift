@@ -15,13 +15,13 @@ struct LocalServer {
         return root.appendingPathComponent("scripts/services.sh").path
     }
 
-    init() {
+    init() throws {
         // Under the test run's scratch folder, so `make test` stops it even if this process dies.
         let scratch = ProcessInfo.processInfo.environment["TEST_SCRATCH_DIR"] ?? NSTemporaryDirectory()
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         directory = scratch + "/server-" + UUID().uuidString.prefix(8)
-        mariaDBPort = Self.freePort()
-        redisPort = Self.freePort()
+        mariaDBPort = try ListenPort.pick()
+        redisPort = try ListenPort.pick()
     }
 
     var databaseURL: String {
@@ -50,19 +50,5 @@ struct LocalServer {
     func remove() {
         _ = try? run("stop")
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// A port the kernel just handed out and released: free for a server started right after.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -9,7 +9,7 @@ struct RestartTests {
     func withPrivateServer(
         configure: (inout MariaDBConfiguration) -> Void, _ body: (LocalServer, MariaDBClient) async throws -> Void
     ) async throws {
-        let server = LocalServer()
+        let server = try LocalServer()
         defer { server.remove() }
         try server.run("start", "mariadb")
         var configuration = try MariaDBConfiguration(url: server.databaseURL)

@@ -39,7 +39,7 @@ final class RedisServer {
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("redis-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let server = RedisServer(port: try freePort(), directory: directory, extraArguments: extraArguments)
+            let server = RedisServer(port: try ListenPort.pick(), directory: directory, extraArguments: extraArguments)
             do {
                 try await server.launch()
                 return server
@@ -113,20 +113,6 @@ final class RedisServer {
     }
 
     /// Asks the kernel for an unused port; the tiny race until redis binds it is covered by retrying.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw StartError(description: "socket() failed") }
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw StartError(description: "cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     private static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
