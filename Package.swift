@@ -105,11 +105,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // `make bench` only: a bare SwiftNIO byte relay, the floor the balancer is measured against.
+        // `make bench` only: a bare SwiftNIO byte relay (and, with --http, NIOHTTP1's codecs on both
+        // sides), the floors the balancer is measured against.
         .executableTarget(
             name: "NIORelay",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
