@@ -9,13 +9,20 @@ import Testing
 @Suite("Synthetic data", .serialized)
 struct SeedTests {
     @Test func seededResponsesAreCountedAsARebuildCountsThem() async throws {
+        try await withSeedableDatabase(seedAndCheck)
+    }
+
+    /// A fresh database the app's client may `LOAD DATA LOCAL` into, shut down however `body` ends.
+    private func withSeedableDatabase(
+        _ body: (MariaDBClient, AppConfiguration, SurveyDefinition) async throws -> Void
+    ) async throws {
         try await AppTestSupport.withConfiguration { configuration in
             var configuration = configuration
             configuration.database.allowLocalInfile = true
             let survey = try SurveyDefinition.load(path: configuration.resources.survey)
             let database = MariaDBClient(configuration: configuration.database, logger: Logger(label: "seed"))
             do {
-                try await seedAndCheck(database, configuration: configuration, survey: survey)
+                try await body(database, configuration, survey)
             } catch {
                 await database.shutdown()
                 throw error
@@ -24,7 +31,7 @@ struct SeedTests {
         }
     }
 
-    private func seedAndCheck(_ database: MariaDBClient, configuration: AppConfiguration, survey: SurveyDefinition) async throws {
+    private func seedAndCheck(_ database: MariaDBClient, _ configuration: AppConfiguration, _ survey: SurveyDefinition) async throws {
         try await SchemaMigrations(configuration: configuration, database: database, logger: Logger(label: "seed")).apply()
         let report = try await Seeder(database: database, survey: survey, seed: 7, batchSize: 100, maxAhead: 2).run(responses: 2000, progress: Progress())
         #expect(report.responses == 2000)
@@ -66,22 +73,10 @@ struct SeedTests {
     /// it are in whole (every response with its account), none after it, no totals are written, the
     /// pool's sessions are back to their checks, and `rebuild-counts` recovers the totals.
     @Test func aRefusedBatchStopsTheRunAndLeavesNoHalfBatch() async throws {
-        try await AppTestSupport.withConfiguration { configuration in
-            var configuration = configuration
-            configuration.database.allowLocalInfile = true
-            let survey = try SurveyDefinition.load(path: configuration.resources.survey)
-            let database = MariaDBClient(configuration: configuration.database, logger: Logger(label: "seed"))
-            do {
-                try await seedIntoARefusal(database, configuration: configuration, survey: survey)
-            } catch {
-                await database.shutdown()
-                throw error
-            }
-            await database.shutdown()
-        }
+        try await withSeedableDatabase(seedIntoARefusal)
     }
 
-    private func seedIntoARefusal(_ database: MariaDBClient, configuration: AppConfiguration, survey: SurveyDefinition) async throws {
+    private func seedIntoARefusal(_ database: MariaDBClient, _ configuration: AppConfiguration, _ survey: SurveyDefinition) async throws {
         try await SchemaMigrations(configuration: configuration, database: database, logger: Logger(label: "seed")).apply()
         // Accounts get ids from 1 (an empty table), so the fifth batch of 100 holds account 450.
         _ = try await database.withConnection { connection in
