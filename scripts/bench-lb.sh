@@ -283,21 +283,17 @@ wait_http "http://127.0.0.1:$SWIFT_PORT/13"
 measure swift "$SWIFT_PORT" "$swift_pid"
 stop_pid "$swift_pid"
 
-# --- The SwiftNIO floor: a byte relay, one backend connection per client, no HTTP work ------------
-taskset -c $PROXY_CPU "$RELAY" "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/relay.log" &
-relay_pid=$!
-pids+=($relay_pid)
-wait_http "http://127.0.0.1:$RELAY_PORT/13"
-measure nio-relay "$RELAY_PORT" "$relay_pid"
-stop_pid "$relay_pid"
-
-# --- The same with NIOHTTP1's codecs on both sides (parts passed through unchanged) ---------------
-taskset -c $PROXY_CPU "$RELAY" --http "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/relay-http.log" &
-relay_pid=$!
-pids+=($relay_pid)
-wait_http "http://127.0.0.1:$RELAY_PORT/13"
-measure nio-http "$RELAY_PORT" "$relay_pid"
-stop_pid "$relay_pid"
+# --- The SwiftNIO floors: a byte relay (no HTTP work), then the same with NIOHTTP1's codecs --------
+measure_relay() { # name [--http]
+    taskset -c $PROXY_CPU "$RELAY" "${@:2}" "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/$1.log" &
+    local relay_pid=$!
+    pids+=($relay_pid)
+    wait_http "http://127.0.0.1:$RELAY_PORT/13"
+    measure "$1" "$RELAY_PORT" "$relay_pid"
+    stop_pid "$relay_pid"
+}
+measure_relay nio-relay
+measure_relay nio-http --http
 
 # --- nginx ----------------------------------------------------------------------------------------
 taskset -c $PROXY_CPU nginx -c "$WORK/nginx.conf" -p "$WORK" &

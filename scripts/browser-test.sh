@@ -49,31 +49,31 @@ MYSQL_PWD=$db_password mariadb --no-defaults --protocol=tcp -h "$db_host" -P "$d
 redis_url=${BASH_REMATCH[1]}/$redis_db
 redis-cli -h "${BASH_REMATCH[3]}" -p "${BASH_REMATCH[4]}" -n "$redis_db" flushdb >/dev/null || die "could not empty Redis database $redis_db"
 
-# A free port below the kernel's ephemeral range: a port-0 pick comes from the range that outgoing
-# connections use too, so one could take it before the server binds (see Tests/ChildProcess/ListenPort.swift).
-free_port() {
-    "$PYTHON" - "${used_ports[@]}" <<'PY'
+# N distinct free ports below the kernel's ephemeral range: a port-0 pick comes from the range
+# that outgoing connections use too, so one could take it before the server binds (see
+# Tests/ChildProcess/ListenPort.swift).
+free_ports() {
+    "$PYTHON" - "$1" <<'PY'
 import random, socket, sys
 low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-used = set(sys.argv[1:])
-for _ in range(200):
-    port = random.randrange(min(20000, low - 1000), low)
-    if str(port) in used:
-        continue
+candidates = random.sample(range(min(20000, low - 1000), low), 200)
+ports = []
+for port in candidates:
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", port))
+        ports.append(port)
     except OSError:
-        continue
+        pass
     finally:
         s.close()
-    print(port)
-    break
+    if len(ports) == int(sys.argv[1]):
+        print(" ".join(map(str, ports)))
+        break
 else:
-    sys.exit("no free loopback port")
+    sys.exit("no free loopback ports")
 PY
 }
-used_ports=()
 balancer=$(dirname "$app")/LoadBalancer
 [ -x "$balancer" ] || die "no LoadBalancer beside $app (swift build --build-tests builds it)"
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "nginx is missing (scripts/services.sh packages test)"
@@ -81,10 +81,8 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 # Two app replicas, the Swift balancer and nginx in front of them: the journey runs once through
 # each, as in production.
-for _ in 1 2 3 4; do used_ports+=("$(free_port)"); done
-replica_ports=("${used_ports[0]}" "${used_ports[1]}")
-balancer_port=${used_ports[2]}
-nginx_port=${used_ports[3]}
+read -r replica_port_1 replica_port_2 balancer_port nginx_port <<< "$(free_ports 4)"
+replica_ports=("$replica_port_1" "$replica_port_2")
 
 pids=()
 stop_all() {

@@ -112,8 +112,6 @@ final class RedisServer {
             && (Array(buffer[0..<5]) == Array("+PONG".utf8) || Array(buffer[0..<7]) == Array("-NOAUTH".utf8))
     }
 
-    /// Asks the kernel for an unused port; the tiny race until redis binds it is covered by retrying.
-
     private static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
