@@ -65,7 +65,8 @@ struct ResearchFilters: Sendable, Equatable {
         return sql + groupConditions
     }
 
-    /// `AND …` conditions on the district and income band alone (all `response_totals` has).
+    /// `AND …` conditions on the district and income band alone (all `response_totals` has; the
+    /// same column names in `responses`).
     var groupConditions: SQLQuery {
         var sql: SQLQuery = ""
         if let district { sql.append(" AND district = \(district)") }
@@ -78,8 +79,6 @@ struct ResearchFilters: Sendable, Equatable {
         var sql: SQLQuery = ""
         if let from { sql.append(" AND completed_at >= \(from)") }
         if let to { sql.append(" AND completed_at < \(to) + INTERVAL 1 DAY") }
-        if let district { sql.append(" AND district = \(district)") }
-        if let incomeBand { sql.append(" AND income_band = \(incomeBand)") }
-        return sql
+        return sql + groupConditions
     }
 }
