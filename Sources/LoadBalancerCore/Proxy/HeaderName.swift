@@ -22,6 +22,10 @@ enum HeaderName: Sendable, Equatable {
         self = name.withUTF8 { Self.classify($0) }
     }
 
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self = Self.classify(bytes)
+    }
+
     private static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderName {
         switch bytes.count {
         case 2: return Self.matches(bytes, "te") ? .hopByHop : .ordinary
