@@ -3,7 +3,9 @@
 # floors: Sources/NIORelay relays bytes between each client connection and its own backend
 # connection, with no HTTP parsing, header rewriting or pooling, which is SwiftNIO's own cost
 # ("nio-relay"); with --http it puts NIOHTTP1's codecs on both sides and passes the parts through
-# unchanged ("nio-http"), which adds what those codecs cost; the balancer adds its own work on top):
+# unchanged ("nio-http"), which adds what those codecs cost; with --raw it puts the balancer's own
+# byte-level codec and header rewriting there instead ("nio-raw"); the balancer adds its own work
+# on top):
 #   - the same two backends (one nginx process listening on two ports, answering from memory);
 #   - keep-alive on both sides (client to proxy, proxy to backends);
 #   - one proxy worker each, pinned to core 0 (LB_THREADS=1, worker_processes 1, nbthread 1);
@@ -283,8 +285,8 @@ wait_http "http://127.0.0.1:$SWIFT_PORT/13"
 measure swift "$SWIFT_PORT" "$swift_pid"
 stop_pid "$swift_pid"
 
-# --- The SwiftNIO floors: a byte relay (no HTTP work), then the same with NIOHTTP1's codecs --------
-measure_relay() { # name [--http]
+# --- The SwiftNIO floors: a byte relay (no HTTP work), then the same with HTTP codecs --------------
+measure_relay() { # name [--http|--raw]
     taskset -c $PROXY_CPU "$RELAY" "${@:2}" "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/$1.log" &
     local relay_pid=$!
     pids+=($relay_pid)
@@ -294,6 +296,7 @@ measure_relay() { # name [--http]
 }
 measure_relay nio-relay
 measure_relay nio-http --http
+measure_relay nio-raw --raw
 
 # --- nginx ----------------------------------------------------------------------------------------
 taskset -c $PROXY_CPU nginx -c "$WORK/nginx.conf" -p "$WORK" &
@@ -316,7 +319,7 @@ echo
 echo "Proxy benchmark: wrk -t1 -c$CONNECTIONS -d$DURATION, keep-alive both sides, one proxy worker on core $PROXY_CPU, wrk and backends on core $LOAD_CPU"
 printf '%-8s %-10s %12s %9s %9s %10s %14s\n' shape proxy "req/s" "p50 ms" "p99 ms" "CPU s" "req/CPU-s"
 for shape in get13 get4k post1k; do
-    for name in swift nio-relay nio-http nginx haproxy; do
+    for name in swift nio-relay nio-http nio-raw nginx haproxy; do
         read -r rps p50 p99 cpu per_cpu <<<"${RESULT[$name,$shape]}"
         printf '%-8s %-10s %12s %9s %9s %10s %14s\n' "$shape" "$name" "$rps" "$p50" "$p99" "$cpu" "$per_cpu"
     done
@@ -326,7 +329,7 @@ echo "Swift balancer relative to nginx, HAProxy and the two SwiftNIO floors (>1 
 printf '%-8s %-10s %10s %12s %10s\n' shape versus "req/s" "req/CPU-s" "p99"
 for shape in get13 get4k post1k; do
     read -r srps _ sp99 _ sper <<<"${RESULT[swift,$shape]}"
-    for name in nginx haproxy nio-relay nio-http; do
+    for name in nginx haproxy nio-relay nio-http nio-raw; do
         read -r rps _ p99 _ per <<<"${RESULT[$name,$shape]}"
         awk -v s="$shape" -v n="$name" -v a="$srps" -v b="$rps" -v c="$sper" -v d="$per" -v e="$sp99" -v f="$p99" \
             'BEGIN { printf "%-8s %-10s %9.2fx %11.2fx %9.2fx\n", s, n, a / b, (d > 0 ? c / d : 0), (f > 0 ? e / f : 0) }'

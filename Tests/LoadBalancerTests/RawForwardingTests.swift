@@ -1,0 +1,138 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import LoadBalancerCore
+
+/// The header rewriting from a received head straight to the next hop's bytes; each written head is
+/// parsed back to check it.
+@Suite struct RawForwardingTests {
+    private func parse(_ text: String, kind: RawHead.Kind) throws -> RawHead {
+        guard case .complete(let head, _) = try RawHead.parse(ByteBuffer(string: text), kind: kind, maxBytes: 8192) else {
+            throw HeadError.malformed
+        }
+        return head
+    }
+
+    private func upstream(_ request: String, client: ForwardingHeaders.Client, id: inout String) throws -> (RawHead, String) {
+        var buffer = ByteBuffer()
+        ForwardingHeaders.writeUpstreamRequest(try self.parse(request, kind: .request), client: client, requestID: &id, into: &buffer)
+        let text = String(buffer: buffer)
+        return (try self.parse(text, kind: .request), text)
+    }
+
+    private func values(_ head: RawHead, _ name: String) -> [String] {
+        head.fields.filter { head.nameEquals($0, name) }.map { head.value(of: $0) }
+    }
+
+    @Test func hopByHopFieldsAreStrippedAndChunkedFramingRestated() throws {
+        var id = "generated"
+        let (head, text) = try self.upstream(
+            "POST /survey?x=1 HTTP/1.1\r\nHost: survey.example\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nTE: trailers\r\nTransfer-Encoding: chunked\r\nUpgrade: websocket\r\n"
+                + "Proxy-Authorization: x\r\nExpect: 100-continue\r\nAccept: text/html\r\n\r\n",
+            client: .init(address: "192.0.2.1", isTrustedProxy: false),
+            id: &id
+        )
+        #expect(text.hasPrefix("POST /survey?x=1 HTTP/1.1\r\n"))
+        for gone in ["connection", "x-secret", "keep-alive", "te", "upgrade", "proxy-authorization", "expect"] {
+            #expect(self.values(head, gone).isEmpty, "\(gone) should be stripped")
+        }
+        #expect(self.values(head, "transfer-encoding") == ["chunked"])
+        #expect(head.framing == .chunked)
+        #expect(self.values(head, "host") == ["survey.example"])
+        #expect(self.values(head, "accept") == ["text/html"])
+    }
+
+    @Test func anHTTP10RequestGoesUpAsHTTP11AndABodylessPostSaysSo() throws {
+        var id = "generated"
+        let (head, text) = try self.upstream(
+            "POST /form HTTP/1.0\r\nHost: a\r\n\r\n", client: .init(address: "192.0.2.1", isTrustedProxy: false), id: &id
+        )
+        #expect(text.hasPrefix("POST /form HTTP/1.1\r\n"))
+        #expect(head.framing == .length(0))
+        #expect(head.isKeepAlive)
+    }
+
+    @Test func forwardedFieldsFromAnUntrustedPeerAreReplaced() throws {
+        var id = "generated"
+        let (head, _) = try self.upstream(
+            "GET / HTTP/1.1\r\nHost: survey.example\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n"
+                + "X-Forwarded-Host: evil.example\r\nForwarded: for=6.6.6.6\r\n\r\n",
+            client: .init(address: "192.0.2.1", isTrustedProxy: false),
+            id: &id
+        )
+        #expect(self.values(head, "x-forwarded-for") == ["192.0.2.1"])
+        #expect(self.values(head, "x-forwarded-proto") == ["http"])
+        #expect(self.values(head, "x-forwarded-host") == ["survey.example"])
+        #expect(self.values(head, "forwarded").isEmpty)
+        #expect(self.values(head, "x-request-id") == ["generated"])
+    }
+
+    @Test func forwardedFieldsFromATrustedProxyAreExtended() throws {
+        var id = "generated"
+        let (head, _) = try self.upstream(
+            "GET / HTTP/1.1\r\nHost: internal:8080\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.0.0.2\r\n"
+                + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: survey.example\r\nX-Request-ID: abc-123\r\n\r\n",
+            client: .init(address: "10.0.0.3", isTrustedProxy: true),
+            id: &id
+        )
+        #expect(self.values(head, "x-forwarded-for") == ["203.0.113.7, 10.0.0.2, 10.0.0.3"])
+        #expect(self.values(head, "x-forwarded-proto") == ["https"])
+        #expect(self.values(head, "x-forwarded-host") == ["survey.example"])
+        #expect(self.values(head, "x-request-id") == ["abc-123"])
+        #expect(id == "abc-123")
+    }
+
+    @Test func anInvalidIncomingRequestIDIsReplaced() throws {
+        var id = "generated"
+        let (head, _) = try self.upstream(
+            "GET / HTTP/1.1\r\nX-Request-ID: not\u{80}ascii\r\n\r\n",
+            client: .init(address: "192.0.2.1", isTrustedProxy: true),
+            id: &id
+        )
+        #expect(self.values(head, "x-request-id") == ["generated"])
+    }
+
+    @Test func responseHopByHopFieldsAreStrippedAndConnectionStated() throws {
+        let upstream = try self.parse(
+            "HTTP/1.1 201 Created\r\nConnection: X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=4\r\nTransfer-Encoding: chunked\r\n"
+                + "Content-Type: text/html\r\n\r\n",
+            kind: .response
+        )
+        let (body, keepAlive) = ForwardingHeaders.responseBody(upstream, clientMinorVersion: 1, requestMethod: .GET)
+        #expect(body == .asReceived)
+        #expect(keepAlive)
+        var buffer = ByteBuffer()
+        ForwardingHeaders.writeClientResponse(upstream, clientMinorVersion: 1, body: body, keepAlive: false, requestID: "r1", into: &buffer)
+        let closing = try self.parse(String(buffer: buffer), kind: .response)
+        #expect(String(buffer: buffer).hasPrefix("HTTP/1.1 201 Created\r\n"))
+        #expect(self.values(closing, "connection") == ["close"])
+        #expect(self.values(closing, "x-hop").isEmpty)
+        #expect(self.values(closing, "keep-alive").isEmpty)
+        #expect(self.values(closing, "transfer-encoding") == ["chunked"])
+        #expect(self.values(closing, "x-request-id") == ["r1"])
+        #expect(self.values(closing, "content-type") == ["text/html"])
+    }
+
+    @Test func anHTTP10ClientGetsAChunkedBodyDechunkedAndThenTheClose() throws {
+        let upstream = try self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Request-ID: up\r\n\r\n", kind: .response)
+        let (body, keepAlive) = ForwardingHeaders.responseBody(upstream, clientMinorVersion: 0, requestMethod: .GET)
+        #expect(body == .dechunked)
+        #expect(!keepAlive)
+        var buffer = ByteBuffer()
+        ForwardingHeaders.writeClientResponse(upstream, clientMinorVersion: 0, body: body, keepAlive: keepAlive, requestID: "r1", into: &buffer)
+        let head = try self.parse(String(buffer: buffer), kind: .response)
+        #expect(String(buffer: buffer).hasPrefix("HTTP/1.0 200 OK\r\n"))
+        #expect(self.values(head, "transfer-encoding").isEmpty)
+        #expect(self.values(head, "connection").isEmpty)
+        #expect(!head.isKeepAlive)
+        #expect(self.values(head, "x-request-id") == ["up"])
+        // A length is kept for HTTP/1.0 keep-alive.
+        let sized = try self.parse("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", kind: .response)
+        #expect(ForwardingHeaders.responseBody(sized, clientMinorVersion: 0, requestMethod: .GET) == (.asReceived, true))
+        #expect(ForwardingHeaders.responseBody(sized, clientMinorVersion: 1, requestMethod: .HEAD) == (.none, true))
+        let unframed = try self.parse("HTTP/1.1 200 OK\r\n\r\n", kind: .response)
+        #expect(ForwardingHeaders.responseBody(unframed, clientMinorVersion: 1, requestMethod: .GET) == (.untilClose, false))
+    }
+}
