@@ -24,10 +24,7 @@ import Testing
             metrics: ServerMetrics(),
             accessLogSink: nil
         )
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = configuration.client.maxHeaderBytes
-        limits.maxHeaderFieldSize = configuration.client.maxHeaderBytes
-        try LoadBalancer.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop, limits: limits)
+        try LoadBalancer.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop)
         try channel.connect(to: SocketAddress(ipAddress: "192.0.2.9", port: 40000)).wait()
         return (channel, registry)
     }
@@ -105,4 +102,38 @@ import Testing
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)
     }
+
+    @Test func framingThatCouldBeReadTwoWaysNeverReachesABackend() throws {
+        let cases: [(String, String)] = [
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "400"),
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n", "400"),
+            ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", "400"),
+            ("GET / HTTP/1.1\r\nHost: x\r\n folded: value\r\n\r\n", "400"),
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "501"),
+            ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", "505"),
+        ]
+        for (request, status) in cases {
+            let (channel, _) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])
+            _ = try? channel.writeInbound(ByteBuffer(string: request))
+            let response = try self.written(channel)
+            #expect(response.hasPrefix("HTTP/1.1 \(status) "), "\(request.debugDescription) got \(response.prefix(40).debugDescription)")
+            #expect(response.lowercased().contains("connection: close\r\n"))
+            channel.embeddedEventLoop.run()
+            #expect(!channel.isActive)
+        }
+    }
+
+    @Test func aMalformedChunkEndsTheRequestWith400() throws {
+        let (channel, registry) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])
+        _ = registry.setDrained("127.0.0.1:1", true)
+        _ = try? channel.writeInbound(
+            ByteBuffer(string: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX")
+        )
+        // No backend is up: 503 is answered at once, and the rest of the body is read and dropped,
+        // until its framing breaks, which closes the connection.
+        #expect(try self.written(channel).hasPrefix("HTTP/1.1 503"))
+        channel.embeddedEventLoop.run()
+        #expect(!channel.isActive)
+    }
 }
+

@@ -1,3 +1,4 @@
+import Foundation
 import LoadBalancerCore
 import NIOCore
 import NIOHTTP1
@@ -108,4 +109,51 @@ import Testing
             }
         }
     }
+
+    @Test func anHTTP10ClientGetsAChunkedResponseWithoutChunksThenTheClose() async throws {
+        let upstreams = try await startUpstreams(1)
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let connection = try await RawConnection.connect(port: port)
+                try await connection.send("GET /bytes/20000?chunked HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+                try await connection.waitForClose()
+                var received = connection.receivedBytes()
+                let bytes = Array(received.readableBytesView)
+                guard let end = (0..<max(0, bytes.count - 3)).first(where: { bytes[$0..<($0 + 4)] == [13, 10, 13, 10] }) else {
+                    Issue.record("no head in \(connection.received().prefix(200).debugDescription)")
+                    return
+                }
+                let head = received.readString(length: end + 4)!.lowercased()
+                #expect(head.hasPrefix("http/1.0 200 "))
+                #expect(!head.contains("transfer-encoding"))
+                #expect(!head.contains("content-length"))
+                #expect(!head.contains("connection: keep-alive"))
+                #expect(received == patternBytes(20000))
+            }
+        }
+    }
+
+    @Test func pipelinedRequestsWithEveryKindOfResponseBodyStayInStep() async throws {
+        let upstreams = try await startUpstreams(1)
+        try await stopping(upstreams) {
+            try await withBalancer(upstreams) { _, port in
+                let connection = try await RawConnection.connect(port: port)
+                try await connection.send(
+                    "GET /bytes/3000?chunked HTTP/1.1\r\nHost: x\r\n\r\nHEAD /bytes/70 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nping\r\n0\r\n\r\n"
+                        + "GET /bytes/5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                )
+                try await connection.waitForClose()
+                let received = connection.received()
+                let statuses = received.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+                #expect(statuses == ["200", "200", "200", "200"])
+                // Each body where it belongs: the chunked pattern, nothing after HEAD, the echo, 5 bytes.
+                #expect(received.contains("\r\n0\r\n\r\nHTTP/1.1 200"))
+                #expect(received.contains("4\r\nping\r\n"))
+                #expect(received.hasSuffix("\r\n\r\n" + String(buffer: patternBytes(5))))
+                #expect(upstreams[0].proxiedCount == 4)
+            }
+        }
+    }
 }
+

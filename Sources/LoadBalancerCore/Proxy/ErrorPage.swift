@@ -26,23 +26,28 @@ enum ErrorPage {
             """
     }
 
-    /// Head and body of the page for `status`.
+    /// The whole response for `status`, as bytes, and the length of its body.
     static func response(
         _ status: HTTPResponseStatus,
-        version: HTTPVersion,
+        minorVersion: Int,
         keepAlive: Bool,
         requestID: String?,
         retryAfter: Int? = nil,
         allocator: ByteBufferAllocator
-    ) -> (HTTPResponseHead, ByteBuffer) {
-        let body = allocator.buffer(string: Self.body(for: status))
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "text/html; charset=utf-8")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        headers.add(name: "cache-control", value: "no-store")
-        if let retryAfter { headers.add(name: "retry-after", value: String(retryAfter)) }
-        if let requestID { headers.add(name: "x-request-id", value: requestID) }
-        ForwardingHeaders.addConnection(to: &headers, version: version, keepAlive: keepAlive)
-        return (HTTPResponseHead(version: version, status: status, headers: headers), body)
+    ) -> (bytes: ByteBuffer, bodyLength: Int) {
+        let body = Self.body(for: status)
+        var buffer = allocator.buffer(capacity: body.utf8.count + 256)
+        buffer.writeString("HTTP/1.\(minorVersion) \(status.code) \(status.reasonPhrase)\r\n")
+        buffer.writeString("content-type: text/html; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")
+        if let retryAfter { buffer.writeString("retry-after: \(retryAfter)\r\n") }
+        if let requestID { buffer.writeString("x-request-id: \(requestID)\r\n") }
+        if minorVersion == 0 {
+            if keepAlive { buffer.writeStaticString("connection: keep-alive\r\n") }
+        } else if !keepAlive {
+            buffer.writeStaticString("connection: close\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        buffer.writeString(body)
+        return (buffer, body.utf8.count)
     }
 }

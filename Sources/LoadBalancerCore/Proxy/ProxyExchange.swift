@@ -7,11 +7,11 @@ import NIOHTTP1
 /// is still held in `replay`, and no byte of the response has reached the client.
 final class ProxyExchange {
     let start: NIODeadline
-    let method: HTTPMethod
-    let uri: String
-    let clientVersion: HTTPVersion
+    /// The request as the client sent it.
+    let request: RawHead
     let requestID: String
-    let upstreamHead: HTTPRequestHead
+    /// The head sent upstream, as bytes (rewritten once, written again on a retry).
+    let upstreamHead: ByteBuffer
     let isIdempotent: Bool
     /// The client asked to keep the connection open, and nothing since has ruled it out.
     var clientKeepAlive: Bool
@@ -46,13 +46,14 @@ final class ProxyExchange {
     var responseStatus = 0
     var responseBytes = 0
     var upstreamKeepAlive = false
+    /// How the response body goes to the client; for `.dechunked`, the framer that finds the data.
+    var responseBody = ForwardingHeaders.ResponseBody.asReceived
+    var dechunker: BodyFramer?
 
-    init(head: HTTPRequestHead, upstreamHead: HTTPRequestHead, requestID: String, now: NIODeadline) {
+    init(head: RawHead, upstreamHead: ByteBuffer, requestID: String, now: NIODeadline) {
         self.start = now
         self.tryStart = now
-        self.method = head.method
-        self.uri = head.uri
-        self.clientVersion = head.version
+        self.request = head
         self.requestID = requestID
         self.upstreamHead = upstreamHead
         self.clientKeepAlive = head.isKeepAlive
@@ -65,6 +66,10 @@ final class ProxyExchange {
             self.replay = nil
         }
     }
+
+    var method: HTTPMethod { self.request.method }
+    var uri: String { self.request.target }
+    var clientMinorVersion: Int { self.request.minorVersion }
 
     /// Whether a failed try may be repeated on another backend, per the rules above.
     var mayRetry: Bool {

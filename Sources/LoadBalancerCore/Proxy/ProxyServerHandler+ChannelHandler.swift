@@ -46,25 +46,10 @@ extension ProxyServerHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .lingering = self.state { return }
+        self.clientBytesArrived()
         self.inClientBurst = true
-        let part = Self.unwrapInboundIn(data)
-        if !self.queued.isEmpty {
-            self.queued.append(part)
-            return
-        }
-        if case .head = part {
-            switch self.state {
-            case .idle:
-                break
-            case .closing, .lingering:
-                return
-            case .proxying, .answeredLocally:
-                // Pipelined: it waits for the current response.
-                self.queued.append(part)
-                return
-            }
-        }
-        self.dispatch(part, context: context)
+        self.reader.append(Self.unwrapInboundIn(data))
+        self.readRequests()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -74,7 +59,6 @@ extension ProxyServerHandler {
         }
         // Shutdown: an idle connection closes now, a busy one after its current response.
         self.quiescing = true
-        self.queued.removeAll()
         if case .idle = self.state {
             self.state = .closing
             context.close(promise: nil)
@@ -101,39 +85,30 @@ extension ProxyServerHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .lingering = self.state { return }
-        guard let parserError = error as? HTTPParserError else {
-            context.close(promise: nil)
-            return
-        }
-        // A request the decoder could not parse. Requests before it are answered first (it may be
-        // a pipelined one); then it gets 431 or 400 and the connection closes.
+        context.close(promise: nil)
+    }
+
+    /// The reader could not read the request: its head (400, 431, 501 or 505, then the connection
+    /// closes), or the current request's body framing (the request cannot be completed).
+    func requestUnreadable(_ error: any Error, context: ChannelHandlerContext) {
         switch self.state {
-        case .idle where self.queued.isEmpty:
-            self.answerParseError(parserError, context: context)
-        case .proxying(let exchange) where exchange.requestEnded:
-            self.pendingParseError = parserError
-        case .answeredLocally where !self.queued.isEmpty:
-            self.pendingParseError = parserError
+        case .idle:
+            self.state = .closing
+            let status = (error as? HeadError)?.status ?? .badRequest
+            self.loop.metrics.recordLocalResponse(Int(status.code))
+            let page = ErrorPage.response(status, minorVersion: 1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
+            context.writeAndFlush(Self.wrapOutboundOut(page.bytes)).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
         case .proxying(let exchange):
-            // The current request itself is malformed: it cannot be completed.
             self.abandonUpstream(exchange, outcome: .aborted)
             if exchange.responseStarted {
                 self.closeClient(exchange, status: exchange.responseStatus)
             } else {
                 self.answerLocally(exchange, status: .badRequest, keepAlive: false)
             }
-        default:
+        case .answeredLocally, .lingering, .closing:
             self.state = .closing
-            context.close(promise: nil)
-        }
-    }
-
-    func answerParseError(_ error: HTTPParserError, context: ChannelHandlerContext) {
-        self.state = .closing
-        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-        self.loop.metrics.recordLocalResponse(Int(status.code))
-        let (head, body) = ErrorPage.response(status, version: .http1_1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
-        self.writePage(head, body, context: context).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }

@@ -15,16 +15,16 @@ extension ProxyServerHandler {
         guard let context else { return }
         self.loop.metrics.recordLocalResponse(Int(status.code))
         let keepAlive = keepAlive && exchange.clientKeepAlive && !self.quiescing
-        let (head, body) = ErrorPage.response(
+        let page = ErrorPage.response(
             status,
-            version: exchange.clientVersion,
+            minorVersion: exchange.clientMinorVersion,
             keepAlive: keepAlive,
             requestID: exchange.requestID,
             retryAfter: retryAfter,
             allocator: context.channel.allocator
         )
         exchange.responseStatus = Int(status.code)
-        exchange.responseBytes = body.readableBytes
+        exchange.responseBytes = page.bodyLength
         self.log(exchange, status: Int(status.code))
         if keepAlive && exchange.requestEnded {
             self.becomeIdle()
@@ -42,21 +42,14 @@ extension ProxyServerHandler {
         }
         let lingering: Bool
         if case .lingering = self.state { lingering = true } else { lingering = false }
-        let written = self.writePage(head, body, context: context)
+        let written = context.writeAndFlush(Self.wrapOutboundOut(page.bytes))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in
                 context.close(mode: lingering ? .output : .all, promise: nil)
             }
         } else {
-            self.processQueued()
+            self.readRequests()
         }
-    }
-
-    /// Writes one of the balancer's pages whole; the future completes once it is sent.
-    func writePage(_ head: HTTPResponseHead, _ body: ByteBuffer, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        return context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
     }
 
     /// Closes a client connection whose response cannot be completed: once its head is out, an

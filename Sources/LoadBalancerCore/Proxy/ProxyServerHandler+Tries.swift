@@ -57,17 +57,16 @@ extension ProxyServerHandler {
     func attach(_ connection: UpstreamConnection, to exchange: ProxyExchange) {
         exchange.upstream = connection
         connection.lease(to: self)
-        connection.write(.head(exchange.upstreamHead))
+        connection.send(exchange.upstreamHead, isHEAD: exchange.method == .HEAD)
         exchange.wroteToUpstream = true
         if !exchange.pending.isEmpty {
             for part in exchange.pending {
-                connection.write(.body(.byteBuffer(part)))
+                connection.write(part)
                 exchange.remember(part, limit: self.configuration.retry.replayBufferBytes)
             }
             exchange.pending = []
         }
         if exchange.requestEnded {
-            connection.write(.end(nil))
             exchange.requestEndSent = true
             self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
         }

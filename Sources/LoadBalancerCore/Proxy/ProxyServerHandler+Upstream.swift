@@ -3,7 +3,7 @@ import NIOHTTP1
 
 // What the upstream connection reports back, for the exchange it serves.
 extension ProxyServerHandler: UpstreamConnectionDelegate {
-    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart) {
+    func upstream(_ connection: UpstreamConnection, received part: MessagePart) {
         guard case .proxying(let exchange) = self.state, exchange.upstream === connection else {
             connection.close()
             return
@@ -11,7 +11,7 @@ extension ProxyServerHandler: UpstreamConnectionDelegate {
         switch part {
         case .head(let head): self.receivedResponseHead(head, exchange: exchange, connection: connection)
         case .body(let body): self.receivedResponseBody(body, exchange: exchange, connection: connection)
-        case .end(let trailers): self.receivedResponseEnd(trailers, exchange: exchange, connection: connection)
+        case .end: self.receivedResponseEnd(exchange: exchange, connection: connection)
         }
     }
 
@@ -41,37 +41,53 @@ extension ProxyServerHandler: UpstreamConnectionDelegate {
 
 // The response, streamed from the upstream connection to the client.
 extension ProxyServerHandler {
-    func receivedResponseHead(_ head: HTTPResponseHead, exchange: ProxyExchange, connection: UpstreamConnection) {
+    func receivedResponseHead(_ head: RawHead, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         exchange.responseStarted = true
-        exchange.responseStatus = Int(head.status.code)
+        exchange.responseStatus = head.status
         exchange.upstreamKeepAlive = head.isKeepAlive
-        if self.quiescing
-            || !ForwardingHeaders.canKeepAlive(response: head, clientVersion: exchange.clientVersion, method: exchange.method)
-        {
-            exchange.clientKeepAlive = false
-        }
-        let clientHead = ForwardingHeaders.clientResponse(
-            head, version: exchange.clientVersion, keepAlive: exchange.clientKeepAlive, requestID: exchange.requestID
+        let (body, canKeepAlive) = ForwardingHeaders.responseBody(
+            head, clientMinorVersion: exchange.clientMinorVersion, requestMethod: exchange.method
         )
-        context.write(Self.wrapOutboundOut(.head(clientHead)), promise: nil)
+        if self.quiescing || !canKeepAlive { exchange.clientKeepAlive = false }
+        exchange.responseBody = body
+        if body == .dechunked { exchange.dechunker = BodyFramer(.chunked) }
+        var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 96)
+        ForwardingHeaders.writeClientResponse(
+            head,
+            clientMinorVersion: exchange.clientMinorVersion,
+            body: body,
+            keepAlive: exchange.clientKeepAlive,
+            requestID: exchange.requestID,
+            into: &buffer
+        )
+        context.write(Self.wrapOutboundOut(buffer), promise: nil)
         self.setDeadline(.upstream, after: self.configuration.upstream.responseTimeout)
     }
 
     func receivedResponseBody(_ body: ByteBuffer, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         exchange.responseBytes += body.readableBytes
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if exchange.dechunker != nil {
+            // An HTTP/1.0 client: the chunks' data only (the reader has checked their framing).
+            var ranges: [Range<Int>] = []
+            _ = try? body.withUnsafeReadableBytes { try exchange.dechunker!.consume($0, data: &ranges) }
+            for range in ranges {
+                context.write(Self.wrapOutboundOut(body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)!), promise: nil)
+            }
+        } else {
+            context.write(Self.wrapOutboundOut(body), promise: nil)
+        }
         if !context.channel.isWritable {
             connection.pauseReading()
         }
     }
 
-    func receivedResponseEnd(_ trailers: HTTPHeaders?, exchange: ProxyExchange, connection: UpstreamConnection) {
+    func receivedResponseEnd(exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         self.endTry(exchange, outcome: .response(status: exchange.responseStatus))
         exchange.upstream = nil
-        if exchange.requestEndSent && exchange.upstreamKeepAlive {
+        if exchange.requestEndSent && exchange.upstreamKeepAlive && exchange.responseBody != .untilClose {
             self.loop.pool.release(connection)
         } else {
             connection.close()
@@ -82,12 +98,12 @@ extension ProxyServerHandler {
         if !exchange.requestEnded { exchange.clientKeepAlive = false }
         if exchange.clientKeepAlive && !self.quiescing {
             self.becomeIdle()
-            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)), promise: nil)
-            self.processQueued()
+            context.flush()
+            self.readRequests()
         } else {
             self.state = .closing
             self.clearDeadline()
-            context.writeAndFlush(Self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+            context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         }

@@ -1,14 +1,18 @@
 import NIOCore
-import Synchronization
 import NIOHTTP1
+import Synchronization
 
 /// The proxy's handler for one client connection: takes each request, picks a backend, leases a
 /// keep-alive connection from this loop's pool and streams the request up and the response down.
 ///
-/// Pipelined requests are answered one at a time, in order: a request head that arrives while
-/// another request is being answered waits here, with what follows it, and reading stops until it
-/// is served. (NIO's `HTTPServerPipelineHandler` would do the same, but it also stops reading
-/// while every response is pending, which costs two `epoll_ctl` calls per request.)
+/// It reads the connection's bytes itself, with a ``MessageReader``, and writes bytes: heads are
+/// rewritten from the bytes received to the bytes sent, and bodies pass as they came. (A separate
+/// codec handler would box and cast every part on its way down the pipeline, and NIOHTTP1's codecs
+/// decode every header into strings and encode them again: together they cost more than the
+/// proxying.)
+///
+/// Pipelined requests are answered one at a time, in order: a request that arrives while another
+/// is being answered stays unread in the reader, and reading stops until it is served.
 ///
 /// Backpressure: the client is read only while the upstream connection can take more
 /// (`read()` is held back otherwise), and the upstream only while the client can take more.
@@ -23,9 +27,9 @@ import NIOHTTP1
 /// `+ChannelHandler` (NIO events), `+Tries` (backends, retries), `+Upstream` (the response),
 /// `+LocalAnswers` (error pages, access log) and `+Timeouts`.
 final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum State {
         /// Waiting for the next request head.
@@ -60,13 +64,11 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var state = State.idle
     var client = ForwardingHeaders.Client(address: "-", isTrustedProxy: false)
     var readPending = false
-    /// Parts of pipelined requests that wait for the current one to be answered.
-    var queued: [HTTPServerRequestPart] = []
-    var isProcessingQueue = false
+    /// The requests' bytes: parts are taken from it while the current request can use them.
+    var reader: MessageReader
+    var isReadingRequests = false
     /// A shutdown asked this connection to close after the current response.
     var quiescing = false
-    /// A pipelined request that could not be parsed, answered once those before it are.
-    var pendingParseError: HTTPParserError?
     var headerClockStarted = false
     var upstreamNeedsFlush = false
     /// Inside a burst of client parts (a read, or queued parts being handed over): writes upstream
@@ -81,6 +83,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(loop: LoopContext) {
         self.loop = loop
+        self.reader = MessageReader(kind: .request, maxHeadBytes: loop.configuration.client.maxHeaderBytes)
     }
 
     var configuration: LoadBalancerConfiguration { self.loop.configuration }
@@ -89,17 +92,25 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Reading the client is allowed unless a request body would have nowhere to go.
     var mayReadClient: Bool {
-        // Pipelined requests waiting: read no more until they are served.
-        if !self.queued.isEmpty || self.pendingParseError != nil { return false }
         switch self.state {
         case .idle, .answeredLocally, .lingering:
             return true
         case .closing:
             return false
         case .proxying(let exchange):
-            if exchange.requestEnded { return true }
+            // A pipelined request waiting in the reader: read no more until it is served.
+            if exchange.requestEnded { return !self.reader.hasUnread }
             guard let upstream = exchange.upstream else { return false }
             return upstream.isWritable
+        }
+    }
+
+    /// Whether the reader's next part is for now: the current request's body, or a new request.
+    var mayTakePart: Bool {
+        switch self.state {
+        case .idle, .answeredLocally: true
+        case .proxying(let exchange): !exchange.requestEnded
+        case .lingering, .closing: false
         }
     }
 
@@ -109,18 +120,17 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    /// Called by ``RequestStartObserver`` for every read: the first bytes of a request start the
-    /// header clock.
+    /// Called for every read: the first bytes of a request start the header clock.
     func clientBytesArrived() {
         guard case .idle = self.state, !self.headerClockStarted else { return }
         self.headerClockStarted = true
         self.setDeadline(.header, after: self.configuration.client.headerTimeout)
     }
 
-    func receivedHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    func receivedHead(_ head: RawHead, context: ChannelHandlerContext) {
         guard case .idle = self.state else {
-            // channelRead queues pipelined heads, so this cannot happen; if it did, the
-            // connection could not be trusted.
+            // Heads are only taken from the reader when idle, so this cannot happen; if it did,
+            // the connection could not be trusted.
             context.close(promise: nil)
             return
         }
@@ -129,25 +139,26 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.loop.metrics.requests.add(1, ordering: .relaxed)
         let now = NIODeadline.now()
         var requestID = self.loop.makeRequestID()
-        let upstreamHead = ForwardingHeaders.upstreamRequest(head, client: self.client, requestID: &requestID)
+        var upstreamHead = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 192)
+        ForwardingHeaders.writeUpstreamRequest(head, client: self.client, requestID: &requestID, into: &upstreamHead)
         let exchange = ProxyExchange(head: head, upstreamHead: upstreamHead, requestID: requestID, now: now)
 
-        // Headers over `maxHeaderBytes` never get here: the decoder refuses them (431).
-        if let length = head.headers.first(name: "content-length"), let bytes = Int(length),
-            bytes > self.configuration.client.maxBodyBytes
-        {
+        // Heads over `maxHeaderBytes` never get here: the reader refuses them (431).
+        if case .length(let bytes) = head.framing, bytes > self.configuration.client.maxBodyBytes {
             self.answerLocally(exchange, status: .payloadTooLarge, keepAlive: false)
             return
         }
-        if head.version.minor >= 1, let expect = head.headers.first(name: "expect"), expect.lowercased() == "100-continue" {
+        if head.expectsContinue {
             // Answered here, so that the body starts flowing while the backend is chosen.
-            context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
         }
         self.state = .proxying(exchange)
         self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
         self.startTry(exchange)
     }
 
+    /// A piece of the request body as it came (a chunked body with its framing, which counts
+    /// against `maxBodyBytes` too).
     func receivedBody(_ part: ByteBuffer, context: ChannelHandlerContext) {
         switch self.state {
         case .proxying(let exchange):
@@ -164,7 +175,7 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             if let upstream = exchange.upstream, exchange.pending.isEmpty {
-                upstream.write(.body(.byteBuffer(part)))
+                upstream.write(part)
                 exchange.remember(part, limit: self.configuration.retry.replayBufferBytes)
                 self.upstreamNeedsFlush = true
             } else {
@@ -188,7 +199,6 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .proxying(let exchange):
             exchange.requestEnded = true
             if let upstream = exchange.upstream, exchange.pending.isEmpty {
-                upstream.write(.end(nil))
                 exchange.requestEndSent = true
                 self.flushUpstream(upstream)
             }
@@ -196,7 +206,6 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .answeredLocally:
             if !self.quiescing {
                 self.becomeIdle()
-                self.processQueued()
             } else {
                 self.state = .closing
                 context.close(promise: nil)
@@ -209,47 +218,43 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Between requests
 
     /// Ready for the next request. The caller then writes the end of the current response and
-    /// calls `processQueued()`, so that a pipelined request is answered after it, never before.
+    /// calls `readRequests()`, so that a pipelined request is answered after it, never before.
     func becomeIdle() {
         self.state = .idle
         self.headerClockStarted = false
         self.setDeadline(.idle, after: self.configuration.client.idleTimeout)
     }
 
-    /// Hands waiting pipelined parts over, up to the next request head that must wait again, then
-    /// reads on if allowed.
-    func processQueued() {
-        guard !self.isProcessingQueue, let context else { return }
-        self.isProcessingQueue = true
+    /// Takes parts from the reader while they are for now (up to a pipelined request that must
+    /// wait), then reads on if allowed.
+    func readRequests() {
+        guard !self.isReadingRequests, let context else { return }
+        self.isReadingRequests = true
         let wasInBurst = self.inClientBurst
         self.inClientBurst = true
-        defer { self.isProcessingQueue = false }
-        while let next = self.queued.first {
-            if case .closing = self.state { break }
-            if case .head = next, case .idle = self.state {} else if case .head = next { break }
-            self.queued.removeFirst()
-            self.dispatch(next, context: context)
+        defer { self.isReadingRequests = false }
+        while self.mayTakePart {
+            let part: MessagePart?
+            do {
+                part = try self.reader.next()
+            } catch {
+                self.requestUnreadable(error, context: context)
+                break
+            }
+            guard let part else { break }
+            switch part {
+            case .head(let head): self.receivedHead(head, context: context)
+            case .body(let body): self.receivedBody(body, context: context)
+            case .end: self.receivedEnd(context: context)
+            }
         }
         self.inClientBurst = wasInBurst
         if !wasInBurst { self.flushHeldBackUpstreamWrites() }
-        if self.queued.isEmpty, let error = self.pendingParseError, case .idle = self.state {
-            self.pendingParseError = nil
-            self.answerParseError(error, context: context)
-            return
-        }
-        if self.queued.isEmpty, self.quiescing, case .idle = self.state {
+        if self.quiescing, case .idle = self.state {
             self.state = .closing
             context.close(promise: nil)
             return
         }
         self.resumeClientReadsIfAllowed()
-    }
-
-    func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch part {
-        case .head(let head): self.receivedHead(head, context: context)
-        case .body(let body): self.receivedBody(body, context: context)
-        case .end: self.receivedEnd(context: context)
-        }
     }
 }

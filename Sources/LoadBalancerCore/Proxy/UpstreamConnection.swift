@@ -5,20 +5,24 @@ import NIOHTTP1
 /// What an upstream connection tells the request that leases it. Calls arrive on the event loop
 /// that the connection and the client connection share.
 protocol UpstreamConnectionDelegate: AnyObject {
-    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart)
+    func upstream(_ connection: UpstreamConnection, received part: MessagePart)
     func upstreamReadComplete(_ connection: UpstreamConnection)
     func upstreamWritabilityChanged(_ connection: UpstreamConnection)
     /// The connection closed or failed before the response ended; called at most once per lease.
     func upstreamFailed(_ connection: UpstreamConnection, error: (any Error)?)
 }
 
-/// The last handler of a keep-alive connection to a backend. While leased it passes the response to
-/// its delegate and lets the delegate gate reads (backpressure from a slow client); while idle in
-/// the pool it keeps reading, so that a close by the backend is noticed at once.
+/// The only handler of a keep-alive connection to a backend. It writes request bytes and reads the
+/// responses with its own ``MessageReader``. While leased it passes the response to its delegate
+/// and lets the delegate gate reads (backpressure from a slow client); while idle in the pool it
+/// keeps reading, so that a close by the backend is noticed at once.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// The longest response head accepted from a backend.
+    static let maxResponseHeadBytes = 64 * 1024
 
     private enum State {
         case connecting
@@ -33,6 +37,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.connecting
     /// Strong while leased; every way out of a lease clears it, which breaks the cycle.
     private var delegate: (any UpstreamConnectionDelegate)?
+    private var reader = MessageReader(kind: .response, maxHeadBytes: UpstreamConnection.maxResponseHeadBytes)
     private var readsPaused = false
     private var readPending = false
     private var countedOpen = false
@@ -74,8 +79,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func write(_ part: HTTPClientRequestPart) {
-        self.context?.write(Self.wrapOutboundOut(part), promise: nil)
+    /// Writes a request head; its response is read as one to a HEAD request or not.
+    func send(_ head: ByteBuffer, isHEAD: Bool) {
+        self.reader.expectResponse(toHEAD: isHEAD)
+        self.write(head)
+    }
+
+    /// Writes request bytes (a body as it came).
+    func write(_ bytes: ByteBuffer) {
+        self.context?.write(Self.wrapOutboundOut(bytes), promise: nil)
     }
 
     func flush() {
@@ -139,17 +151,34 @@ extension UpstreamConnection {
         }
         self.state = .closed
         if wasIdle { self.pool?.remove(self) }
+        if let end = self.reader.connectionClosed() {
+            // A response without framing ends with its connection.
+            self.delegate?.upstream(self, received: end)
+        }
         self.fail(nil)
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let delegate = self.delegate else {
-            // A response nobody asked for: the connection cannot be trusted any more.
-            context.close(promise: nil)
-            return
+        self.reader.append(Self.unwrapInboundIn(data))
+        while true {
+            let part: MessagePart?
+            do {
+                part = try self.reader.next()
+            } catch {
+                self.fail(error)
+                context.close(promise: nil)
+                return
+            }
+            guard let part else { return }
+            guard let delegate = self.delegate else {
+                // A response nobody asked for: the connection cannot be trusted any more.
+                self.reader.discard()
+                context.close(promise: nil)
+                return
+            }
+            delegate.upstream(self, received: part)
         }
-        delegate.upstream(self, received: Self.unwrapInboundIn(data))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

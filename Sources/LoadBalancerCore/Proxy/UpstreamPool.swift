@@ -50,13 +50,6 @@ final class UpstreamPool {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(self.configuration.connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // The request heads are built from parsed (so already valid) headers and the
-                    // proxy's own; validating them again would cost about 7% of the CPU.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                }
-            }
         bootstrap.connect(to: backend.socketAddress).assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):

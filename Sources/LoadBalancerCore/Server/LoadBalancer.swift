@@ -112,12 +112,6 @@ public final class LoadBalancer: Sendable {
         let client = self.configuration.client
         let metrics = self.metrics
         let tracker = self.tracker
-        let limits = {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderListSize = client.maxHeaderBytes
-            limits.maxHeaderFieldSize = client.maxHeaderBytes
-            return limits
-        }()
         return ServerBootstrap(group: self.group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
@@ -134,29 +128,15 @@ public final class LoadBalancer: Sendable {
                     guard let loop = loops[ObjectIdentifier(channel.eventLoop)]?.value else {
                         throw ChannelError.ioOnClosedChannel
                     }
-                    try Self.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop, limits: limits)
+                    try Self.addClientHandlers(to: channel.pipeline.syncOperations, loop: loop)
                 }
             }
     }
 
-    /// The client connection's pipeline: start-of-request observer, HTTP/1.1 codec, then the
-    /// proxy (which also orders pipelined requests and answers parse errors).
-    static func addClientHandlers(
-        to pipeline: ChannelPipeline.SynchronousOperations,
-        loop: LoopContext,
-        limits: NIOHTTPDecoderLimitConfiguration
-    ) throws {
-        let proxy = ProxyServerHandler(loop: loop)
-        try pipeline.addHandler(RequestStartObserver(proxy: proxy))
-        try pipeline.configureHTTPServerPipeline(
-            // The proxy handler orders pipelined requests itself (see ProxyServerHandler).
-            withPipeliningAssistance: false,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: limits
-        )
-        try pipeline.addHandler(proxy)
+    /// The client connection's pipeline: the proxy handler alone (it reads and writes the bytes
+    /// itself, see ``ProxyServerHandler``).
+    static func addClientHandlers(to pipeline: ChannelPipeline.SynchronousOperations, loop: LoopContext) throws {
+        try pipeline.addHandler(ProxyServerHandler(loop: loop))
     }
 
     // MARK: - Reconfiguration

@@ -183,6 +183,11 @@ final class RawConnection: Sendable {
         self.bytes.withLockedValue { String(buffer: $0) }
     }
 
+    /// What arrived so far, as bytes.
+    func receivedBytes() -> ByteBuffer {
+        self.bytes.withLockedValue { $0 }
+    }
+
     func receivedCount() -> Int {
         self.bytes.withLockedValue { $0.readableBytes }
     }
