@@ -113,7 +113,6 @@ let package = Package(
         .executableTarget(
             name: "NIORelay",
             dependencies: [
-                "LoadBalancerCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

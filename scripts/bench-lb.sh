@@ -3,9 +3,8 @@
 # floors: Sources/NIORelay relays bytes between each client connection and its own backend
 # connection, with no HTTP parsing, header rewriting or pooling, which is SwiftNIO's own cost
 # ("nio-relay"); with --http it puts NIOHTTP1's codecs on both sides and passes the parts through
-# unchanged ("nio-http"), which adds what those codecs cost; with --raw it puts the balancer's own
-# byte-level codec and header rewriting there instead ("nio-raw"); the balancer adds its own work
-# on top):
+# unchanged ("nio-http"), which is what those codecs cost, and why the balancer reads and writes
+# the bytes itself):
 #   - the same two backends (one nginx process listening on two ports, answering from memory);
 #   - keep-alive on both sides (client to proxy, proxy to backends);
 #   - one proxy worker each, pinned to core 0 (LB_THREADS=1, worker_processes 1, nbthread 1);
@@ -18,18 +17,24 @@
 #
 #   scripts/bench-lb.sh            (builds the balancer in release mode first)
 #
-# Settings (environment): BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_CONNECTIONS (50),
-# BENCH_PORT_BASE (18100: uses this and the next five ports), BENCH_KEEP (1 keeps the work folder),
+# Every proxy runs for the whole script and they are measured in turns, BENCH_ROUNDS times over; the
+# report gives medians (the machine's speed drifts too much for one run of each to compare them).
+#
+# Settings (environment): BENCH_DURATION (5s), BENCH_WARMUP (1s), BENCH_ROUNDS (3),
+# BENCH_CONNECTIONS (50), BENCH_PORT_BASE (18100: uses this and the next six ports), BENCH_KEEP
+# (1 keeps the work folder),
 # LB_BINARY and RELAY_BINARY (LoadBalancer and NIORelay binaries to use instead of building them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-DURATION=${BENCH_DURATION:-10s}
-WARMUP=${BENCH_WARMUP:-2s}
+DURATION=${BENCH_DURATION:-5s}
+WARMUP=${BENCH_WARMUP:-1s}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-50}
 BASE=${BENCH_PORT_BASE:-18100}
-BACKEND1=$BASE BACKEND2=$((BASE + 1)) SWIFT_PORT=$((BASE + 2)) NGINX_PORT=$((BASE + 3)) HAPROXY_PORT=$((BASE + 4)) RELAY_PORT=$((BASE + 5))
+BACKEND1=$BASE BACKEND2=$((BASE + 1)) SWIFT_PORT=$((BASE + 2)) NGINX_PORT=$((BASE + 3)) HAPROXY_PORT=$((BASE + 4))
+RELAY_PORT=$((BASE + 5)) HTTP_RELAY_PORT=$((BASE + 6))
 PROXY_CPU=0 LOAD_CPU=1
 
 log() { printf '[bench-lb] %s\n' "$*" >&2; }
@@ -241,97 +246,103 @@ run_wrk() {
         END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
 }
 
-declare -A RESULT
-measure() { # name port main-pid
-    local name=$1 port=$2 main=$3
-    local pids_list
-    for shape in get13 get4k post1k; do
-        local url="http://127.0.0.1:$port" script=""
-        case $shape in
-            get13) url+="/13" ;;
-            get4k) url+="/4k" ;;
-            post1k) url+="/post"; script="$WORK/post.lua" ;;
-        esac
-        # Warm-up (connections, pools, caches), not measured.
-        taskset -c $LOAD_CPU wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" ${script:+-s "$script"} "$url" >/dev/null
-        pids_list=$(proxy_pids "$main")
-        local before after result
-        before=$(cpu_ticks $pids_list)
-        result=$(run_wrk "$url" "$script")
-        after=$(cpu_ticks $pids_list)
-        local rps p50 p99 cpu per_cpu
-        read -r rps p50 p99 <<<"$result"
-        cpu=$(awk -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
-        local seconds
-        seconds=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }')
-        per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * s / c; else print "inf" }')
-        RESULT[$name,$shape]="$rps $p50 $p99 $cpu $per_cpu"
-        log "$name $shape: $rps req/s, p50 $p50 ms, p99 $p99 ms, proxy CPU $cpu s"
-    done
+declare -A RESULT PORT MAIN
+NAMES=(swift nio-relay nio-http nginx haproxy)
+SHAPES=(get13 get4k post1k)
+
+# measure NAME SHAPE ROUND: one wrk run against a running proxy; its CPU time from /proc.
+measure() {
+    local name=$1 shape=$2 round=$3
+    local url="http://127.0.0.1:${PORT[$name]}" script=""
+    case $shape in
+        get13) url+="/13" ;;
+        get4k) url+="/4k" ;;
+        post1k) url+="/post"; script="$WORK/post.lua" ;;
+    esac
+    # Warm-up (connections, pools, caches), not measured.
+    taskset -c $LOAD_CPU wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" ${script:+-s "$script"} "$url" >/dev/null
+    local pids_list before after result
+    pids_list=$(proxy_pids "${MAIN[$name]}")
+    before=$(cpu_ticks $pids_list)
+    result=$(run_wrk "$url" "$script")
+    after=$(cpu_ticks $pids_list)
+    local rps p50 p99 cpu per_cpu seconds
+    read -r rps p50 p99 <<<"$result"
+    cpu=$(awk -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
+    seconds=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }')
+    per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * s / c; else print "inf" }')
+    RESULT[$name,$shape,$round]="$rps $p50 $p99 $cpu $per_cpu"
+    log "round $round, $name $shape: $rps req/s, p50 $p50 ms, p99 $p99 ms, proxy CPU $cpu s"
 }
 
-stop_pid() {
-    kill -TERM "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
+# start NAME PORT COMMAND...: a proxy pinned to the proxy core, waited for.
+start() {
+    local name=$1 port=$2
+    shift 2
+    taskset -c $PROXY_CPU "$@" 2>"$WORK/$name.log" &
+    MAIN[$name]=$!
+    PORT[$name]=$port
+    pids+=($!)
+    wait_http "http://127.0.0.1:$port/13"
 }
 
-# --- Swift balancer -------------------------------------------------------------------------------
+# --- Every proxy at once (an idle one costs nothing), measured in turns -------------------------
+# The machine's speed drifts by a third over minutes, so proxies measured one after the other
+# would compare phases, not proxies: each round measures every proxy on one shape back to back,
+# and the report takes medians over the rounds (and the median of the per-round ratios).
 LB_LISTEN=127.0.0.1:$SWIFT_PORT LB_BACKENDS_FILE=$WORK/backends.txt LB_THREADS=1 LB_ACCESS_LOG=off \
     LB_ADMIN_LISTEN=off LB_HEALTH_PATH=off LB_RELOAD_INTERVAL=0 LB_POOL_IDLE_MAX=64 \
-    taskset -c $PROXY_CPU "$LB" 2>"$WORK/swift.log" &
-swift_pid=$!
-pids+=($swift_pid)
-wait_http "http://127.0.0.1:$SWIFT_PORT/13"
-measure swift "$SWIFT_PORT" "$swift_pid"
-stop_pid "$swift_pid"
+    start swift "$SWIFT_PORT" "$LB"
+start nio-relay "$RELAY_PORT" "$RELAY" "$RELAY_PORT" "$BACKEND1" "$BACKEND2"
+start nio-http "$HTTP_RELAY_PORT" "$RELAY" --http "$HTTP_RELAY_PORT" "$BACKEND1" "$BACKEND2"
+start nginx "$NGINX_PORT" nginx -c "$WORK/nginx.conf" -p "$WORK"
+start haproxy "$HAPROXY_PORT" haproxy -db -f "$WORK/haproxy.cfg"
 
-# --- The SwiftNIO floors: a byte relay (no HTTP work), then the same with HTTP codecs --------------
-measure_relay() { # name [--http|--raw]
-    taskset -c $PROXY_CPU "$RELAY" "${@:2}" "$RELAY_PORT" "$BACKEND1" "$BACKEND2" 2>"$WORK/$1.log" &
-    local relay_pid=$!
-    pids+=($relay_pid)
-    wait_http "http://127.0.0.1:$RELAY_PORT/13"
-    measure "$1" "$RELAY_PORT" "$relay_pid"
-    stop_pid "$relay_pid"
-}
-measure_relay nio-relay
-measure_relay nio-http --http
-measure_relay nio-raw --raw
-
-# --- nginx ----------------------------------------------------------------------------------------
-taskset -c $PROXY_CPU nginx -c "$WORK/nginx.conf" -p "$WORK" &
-nginx_pid=$!
-pids+=($nginx_pid)
-wait_http "http://127.0.0.1:$NGINX_PORT/13"
-measure nginx "$NGINX_PORT" "$nginx_pid"
-stop_pid "$nginx_pid"
-
-# --- HAProxy --------------------------------------------------------------------------------------
-taskset -c $PROXY_CPU haproxy -db -f "$WORK/haproxy.cfg" 2>"$WORK/haproxy.log" &
-haproxy_pid=$!
-pids+=($haproxy_pid)
-wait_http "http://127.0.0.1:$HAPROXY_PORT/13"
-measure haproxy "$HAPROXY_PORT" "$haproxy_pid"
-stop_pid "$haproxy_pid"
+for round in $(seq 1 "$ROUNDS"); do
+    for shape in "${SHAPES[@]}"; do
+        for name in "${NAMES[@]}"; do measure "$name" "$shape" "$round"; done
+    done
+done
 
 # --- Report -------------------------------------------------------------------------------------
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# field NAME SHAPE INDEX -> that field of every round
+field() {
+    local values="" round
+    for round in $(seq 1 "$ROUNDS"); do
+        read -r -a parts <<<"${RESULT[$1,$2,$round]}"
+        values+="${parts[$3]} "
+    done
+    echo "$values"
+}
+# ratios NAME SHAPE INDEX -> swift's field over NAME's, per round
+ratios() {
+    local values="" round
+    for round in $(seq 1 "$ROUNDS"); do
+        read -r -a mine <<<"${RESULT[swift,$2,$round]}"
+        read -r -a theirs <<<"${RESULT[$1,$2,$round]}"
+        values+=$(awk -v a="${mine[$3]}" -v b="${theirs[$3]}" 'BEGIN { printf "%.2f ", (b > 0 ? a / b : 0) }')
+    done
+    echo "$values"
+}
+
 echo
-echo "Proxy benchmark: wrk -t1 -c$CONNECTIONS -d$DURATION, keep-alive both sides, one proxy worker on core $PROXY_CPU, wrk and backends on core $LOAD_CPU"
-printf '%-8s %-10s %12s %9s %9s %10s %14s\n' shape proxy "req/s" "p50 ms" "p99 ms" "CPU s" "req/CPU-s"
-for shape in get13 get4k post1k; do
-    for name in swift nio-relay nio-http nio-raw nginx haproxy; do
-        read -r rps p50 p99 cpu per_cpu <<<"${RESULT[$name,$shape]}"
-        printf '%-8s %-10s %12s %9s %9s %10s %14s\n' "$shape" "$name" "$rps" "$p50" "$p99" "$cpu" "$per_cpu"
+echo "Proxy benchmark: wrk -t1 -c$CONNECTIONS -d$DURATION, keep-alive both sides, one proxy worker on core $PROXY_CPU, wrk and backends on core $LOAD_CPU; medians of $ROUNDS rounds"
+printf '%-8s %-10s %12s %9s %9s %14s\n' shape proxy "req/s" "p50 ms" "p99 ms" "req/CPU-s"
+for shape in "${SHAPES[@]}"; do
+    for name in "${NAMES[@]}"; do
+        printf '%-8s %-10s %12s %9s %9s %14s\n' "$shape" "$name" \
+            "$(field "$name" "$shape" 0 | median)" "$(field "$name" "$shape" 1 | median)" \
+            "$(field "$name" "$shape" 2 | median)" "$(field "$name" "$shape" 4 | median)"
     done
 done
 echo
-echo "Swift balancer relative to nginx, HAProxy and the two SwiftNIO floors (>1 is better for req/s and req/CPU-s, <=1 is better for p99):"
-printf '%-8s %-10s %10s %12s %10s\n' shape versus "req/s" "req/CPU-s" "p99"
-for shape in get13 get4k post1k; do
-    read -r srps _ sp99 _ sper <<<"${RESULT[swift,$shape]}"
-    for name in nginx haproxy nio-relay nio-http nio-raw; do
-        read -r rps _ p99 _ per <<<"${RESULT[$name,$shape]}"
-        awk -v s="$shape" -v n="$name" -v a="$srps" -v b="$rps" -v c="$sper" -v d="$per" -v e="$sp99" -v f="$p99" \
-            'BEGIN { printf "%-8s %-10s %9.2fx %11.2fx %9.2fx\n", s, n, a / b, (d > 0 ? c / d : 0), (f > 0 ? e / f : 0) }'
+echo "Swift balancer relative to nginx, HAProxy and the two SwiftNIO floors: the median of the per-round ratios (>1 is better for req/s and req/CPU-s, <=1 is better for p99), then each round's req/CPU-s ratio:"
+printf '%-8s %-10s %10s %12s %10s   %s\n' shape versus "req/s" "req/CPU-s" "p99" "req/CPU-s by round"
+for shape in "${SHAPES[@]}"; do
+    for name in nginx haproxy nio-relay nio-http; do
+        printf '%-8s %-10s %9sx %11sx %9sx   %s\n' "$shape" "$name" \
+            "$(ratios "$name" "$shape" 0 | median)" "$(ratios "$name" "$shape" 4 | median)" \
+            "$(ratios "$name" "$shape" 2 | median)" "$(ratios "$name" "$shape" 4)"
     done
 done

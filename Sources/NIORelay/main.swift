@@ -3,11 +3,8 @@
 // header rewriting and no pooling. Whatever the balancer does on top costs CPU above this line.
 // With `--http`, NIOHTTP1's codecs sit on both sides (requests decoded and encoded again,
 // responses too) and the parts are passed through unchanged: the cost of those codecs alone.
-// With `--raw`, the balancer's own byte-level codec (LoadBalancerCore's MessageDecoder and the raw
-// head rewriting, X-Forwarded-* and request id included) sits on both sides instead.
 //
-//   NIORelay [--http|--raw] LISTEN_PORT BACKEND_PORT...   (all on 127.0.0.1, one event loop)
-import LoadBalancerCore
+//   NIORelay [--http] LISTEN_PORT BACKEND_PORT...   (all on 127.0.0.1, one event loop)
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -131,10 +128,9 @@ func relayHTTP(client: any Channel, upstream: any Channel) throws {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let http = arguments.first == "--http"
-let raw = arguments.first == "--raw"
-if http || raw { arguments.removeFirst() }
+if http { arguments.removeFirst() }
 guard arguments.count >= 2, let listenPort = Int(arguments[0]) else {
-    print("usage: NIORelay [--http|--raw] LISTEN_PORT BACKEND_PORT...")
+    print("usage: NIORelay [--http] LISTEN_PORT BACKEND_PORT...")
     exit(2)
 }
 let backends = try arguments.dropFirst().map { try SocketAddress(ipAddress: "127.0.0.1", port: Int($0) ?? 0) }
@@ -152,8 +148,6 @@ let server = try await ServerBootstrap(group: group)
             .flatMapThrowing { upstream in
                 if http {
                     try relayHTTP(client: client, upstream: upstream)
-                } else if raw {
-                    try relayRaw(client: client, upstream: upstream)
                 } else {
                     let (clientSide, upstreamSide) = RelayHandler.pair()
                     try client.pipeline.syncOperations.addHandler(clientSide)

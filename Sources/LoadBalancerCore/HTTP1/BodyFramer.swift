@@ -4,8 +4,8 @@
 ///
 /// Chunked framing is checked strictly (hex sizes, CRLF everywhere, bounded extension and trailer
 /// lines): bytes the proxy forwards must be read the same way by the next hop.
-package struct BodyFramer {
-    package enum Error: Swift.Error, Equatable {
+struct BodyFramer {
+    enum Error: Swift.Error, Equatable {
         case malformedChunk
     }
 
@@ -32,7 +32,7 @@ package struct BodyFramer {
     private var state: State
     private var lineBytes = 0
 
-    package init(_ framing: RawHead.Framing, untilClose: Bool = false) {
+    init(_ framing: RawHead.Framing, untilClose: Bool = false) {
         switch framing {
         case .none: self.state = untilClose ? .untilClose : .done
         case .length(let length): self.state = length == 0 ? .done : .length(remaining: length)
@@ -40,7 +40,7 @@ package struct BodyFramer {
         }
     }
 
-    package var isDone: Bool {
+    var isDone: Bool {
         if case .done = self.state { return true }
         return false
     }
@@ -53,7 +53,7 @@ package struct BodyFramer {
     /// Takes the body's bytes from the start of `raw`: returns how many belong to the body (all of
     /// them unless it ends inside). With `data`, the ranges of payload (chunk data without its
     /// framing) are appended to it, for a recipient that cannot take chunked framing.
-    package mutating func consume(_ raw: UnsafeRawBufferPointer, data: UnsafeMutablePointer<[Range<Int>]>? = nil) throws(Error) -> Int {
+    mutating func consume(_ raw: UnsafeRawBufferPointer, data: UnsafeMutablePointer<[Range<Int>]>? = nil) throws(Error) -> Int {
         var index = 0
         let count = raw.count
         while index < count {

@@ -1,7 +1,7 @@
 import NIOHTTP1
 
 /// Why a message head was refused, and the status a client gets for it.
-package enum HeadError: Error, Equatable {
+enum HeadError: Error, Equatable {
     /// Longer than the configured limit before its blank line.
     case tooLarge
     /// Not HTTP/1.x syntax, or framing that could be read two ways.
@@ -11,7 +11,7 @@ package enum HeadError: Error, Equatable {
     /// A request `Transfer-Encoding` other than `chunked`.
     case unsupportedTransferEncoding
 
-    package var status: HTTPResponseStatus {
+    var status: HTTPResponseStatus {
         switch self {
         case .tooLarge: .requestHeaderFieldsTooLarge
         case .malformed: .badRequest

@@ -13,7 +13,7 @@ import NIOCore
 ///
 /// Once `next()` has thrown (a ``HeadError`` or a ``BodyFramer/Error``) it returns nothing more:
 /// the connection cannot be trusted.
-package struct MessageReader {
+struct MessageReader {
     private enum State {
         case head(resumeAt: Int)
         case body(BodyFramer)
@@ -30,26 +30,26 @@ package struct MessageReader {
     /// Responses: whether each awaited response answers a HEAD, oldest first.
     private var awaitingHEAD: [Bool] = []
 
-    package init(kind: RawHead.Kind, maxHeadBytes: Int) {
+    init(kind: RawHead.Kind, maxHeadBytes: Int) {
         self.kind = kind
         self.maxHeadBytes = maxHeadBytes
     }
 
     /// Bytes are held that no part has been made of yet.
-    package var hasUnread: Bool { (self.unread?.readableBytes ?? 0) > 0 }
+    var hasUnread: Bool { (self.unread?.readableBytes ?? 0) > 0 }
 
     /// Between messages, with nothing of the next one received.
-    package var isIdle: Bool {
+    var isIdle: Bool {
         if case .head = self.state { return !self.hasUnread }
         return false
     }
 
     /// Responses: a request went out; its response comes after those already awaited.
-    package mutating func expectResponse(toHEAD isHEAD: Bool) {
+    mutating func expectResponse(toHEAD isHEAD: Bool) {
         self.awaitingHEAD.append(isHEAD)
     }
 
-    package mutating func append(_ bytes: ByteBuffer) {
+    mutating func append(_ bytes: ByteBuffer) {
         if case .failed = self.state { return }
         if var unread = self.unread {
             self.unread = nil
@@ -62,13 +62,13 @@ package struct MessageReader {
     }
 
     /// Drops what is held and whatever comes later (the connection is being given up).
-    package mutating func discard() {
+    mutating func discard() {
         self.unread = nil
         self.state = .failed
     }
 
     /// The next part from the bytes held, or nil until more arrive.
-    package mutating func next() throws -> MessagePart? {
+    mutating func next() throws -> MessagePart? {
         do {
             return try self.nextPart()
         } catch {
@@ -78,7 +78,7 @@ package struct MessageReader {
     }
 
     /// The connection closed: the end of a response that runs until then, if one was being read.
-    package mutating func connectionClosed() -> MessagePart? {
+    mutating func connectionClosed() -> MessagePart? {
         guard case .body(let framer) = self.state, framer.isUntilClose else { return nil }
         self.state = .head(resumeAt: 0)
         return .end

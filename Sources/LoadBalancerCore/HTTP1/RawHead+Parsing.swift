@@ -9,7 +9,7 @@ private let tab = UInt8(ascii: "\t")
 // The parser: two passes over the head's bytes, one to find its end and one to read it. Heads are a
 // few hundred bytes that usually arrive in one read, so the second pass runs on bytes in the cache.
 extension RawHead {
-    package enum ParseResult {
+    enum ParseResult {
         /// The blank line has not arrived yet. Scanning may resume at `resumeAt` (a line start)
         /// once more bytes are in the same buffer.
         case incomplete(resumeAt: Int)
@@ -19,7 +19,7 @@ extension RawHead {
     }
 
     /// Reads a head from the start of `buffer`'s readable bytes.
-    package static func parse(_ buffer: ByteBuffer, kind: Kind, maxBytes: Int, resumeAt: Int = 0) throws(HeadError) -> ParseResult {
+    static func parse(_ buffer: ByteBuffer, kind: Kind, maxBytes: Int, resumeAt: Int = 0) throws(HeadError) -> ParseResult {
         let found: (start: Int, end: Int)? = try buffer.withUnsafeReadableBytes { raw throws(HeadError) in
             try Self.findEnd(raw, kind: kind, maxBytes: maxBytes, resumeAt: resumeAt)
         }

@@ -8,23 +8,23 @@ import NIOHTTP1
 /// A head is only made by ``RawHead/parse(_:kind:maxBytes:)``, which has checked every byte, so
 /// that what the proxy forwards is read the same way by the next hop (no request smuggling through
 /// a lax parse: no space before a colon, no folded lines, no bare CR, one framing).
-package struct RawHead {
-    package enum Kind {
+struct RawHead {
+    enum Kind {
         case request
         case response
     }
 
     /// Where one header field lies in `bytes`, and what the proxy makes of its name.
-    package struct Field {
-        package var name: HeaderName
-        package var nameStart: Int32
-        package var nameEnd: Int32
-        package var valueStart: Int32
-        package var valueEnd: Int32
+    struct Field {
+        var name: HeaderName
+        var nameStart: Int32
+        var nameEnd: Int32
+        var valueStart: Int32
+        var valueEnd: Int32
     }
 
     /// How the body that follows is delimited.
-    package enum Framing: Equatable {
+    enum Framing: Equatable {
         /// No `Content-Length` or `Transfer-Encoding`: a request has no body, a response runs until
         /// the connection closes (unless its status or the request's method rules a body out).
         case none
@@ -33,52 +33,52 @@ package struct RawHead {
     }
 
     /// The whole head, from its first byte to the blank line that ends it.
-    package let bytes: ByteBuffer
-    package let fields: [Field]
+    let bytes: ByteBuffer
+    let fields: [Field]
     /// 0 or 1: HTTP/1.0 or HTTP/1.1.
-    package let minorVersion: Int
-    package let framing: Framing
+    let minorVersion: Int
+    let framing: Framing
 
     /// Requests: the method and the target (`firstStart..<firstEnd` and `secondStart..<secondEnd`).
     /// Responses: the status code (in `status`) and the reason phrase (`secondStart..<secondEnd`).
-    package let method: HTTPMethod
-    package let status: Int
-    package let targetStart: Int32
-    package let targetEnd: Int32
+    let method: HTTPMethod
+    let status: Int
+    let targetStart: Int32
+    let targetEnd: Int32
 
     /// `Connection: close` (or, for HTTP/1.0, no `Connection: keep-alive`).
-    package let wantsClose: Bool
+    let wantsClose: Bool
     /// `Connection` names other headers (they are hop-by-hop too and must not be forwarded).
-    package let connectionNamesHeaders: Bool
+    let connectionNamesHeaders: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request.
-    package let expectsContinue: Bool
+    let expectsContinue: Bool
 
-    package var version: HTTPVersion { HTTPVersion(major: 1, minor: self.minorVersion) }
-    package var isKeepAlive: Bool { !self.wantsClose }
+    var version: HTTPVersion { HTTPVersion(major: 1, minor: self.minorVersion) }
+    var isKeepAlive: Bool { !self.wantsClose }
 
     /// The request target, or the response's reason phrase.
-    package var target: String {
+    var target: String {
         self.string(self.targetStart, self.targetEnd)
     }
 
-    package func name(of field: Field) -> String { self.string(field.nameStart, field.nameEnd) }
-    package func value(of field: Field) -> String { self.string(field.valueStart, field.valueEnd) }
+    func name(of field: Field) -> String { self.string(field.nameStart, field.nameEnd) }
+    func value(of field: Field) -> String { self.string(field.valueStart, field.valueEnd) }
 
     /// The value of the first field of this kind, if any.
-    package func firstValue(_ name: HeaderName) -> String? {
+    func firstValue(_ name: HeaderName) -> String? {
         guard let field = self.fields.first(where: { $0.name == name }) else { return nil }
         return self.value(of: field)
     }
 
     /// The value of the first field with this name (lowercase), if any.
-    package func firstValue(named lowercaseName: String) -> String? {
+    func firstValue(named lowercaseName: String) -> String? {
         for field in self.fields where self.nameEquals(field, lowercaseName) {
             return self.value(of: field)
         }
         return nil
     }
 
-    package func nameEquals(_ field: Field, _ lowercaseName: String) -> Bool {
+    func nameEquals(_ field: Field, _ lowercaseName: String) -> Bool {
         let length = Int(field.nameEnd - field.nameStart)
         guard length == lowercaseName.utf8.count else { return false }
         return self.bytes.withUnsafeReadableBytes { raw in
@@ -98,14 +98,14 @@ package struct RawHead {
     }
 
     /// Writes the bytes `start..<end` of the head into `buffer`.
-    package func copy(_ start: Int32, _ end: Int32, into buffer: inout ByteBuffer) {
+    func copy(_ start: Int32, _ end: Int32, into buffer: inout ByteBuffer) {
         self.bytes.withUnsafeReadableBytes { raw in
             _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(start)..<Int(end)]))
         }
     }
 
     /// Writes one field as `name: value` CRLF.
-    package func copy(_ field: Field, into buffer: inout ByteBuffer) {
+    func copy(_ field: Field, into buffer: inout ByteBuffer) {
         self.bytes.withUnsafeReadableBytes { raw in
             _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[Int(field.nameStart)..<Int(field.nameEnd)]))
             _ = buffer.writeStaticString(": ")

@@ -7,7 +7,7 @@ extension ForwardingHeaders {
     /// Writes the request head sent upstream, always HTTP/1.1 keep-alive, into `buffer`. The
     /// body follows as it came (a chunked body keeps its framing, which is restated here).
     /// `requestID` is the incoming `X-Request-ID` if valid, otherwise the one given.
-    package static func writeUpstreamRequest(
+    static func writeUpstreamRequest(
         _ head: RawHead,
         client: Client,
         requestID: inout String,
@@ -91,7 +91,7 @@ extension ForwardingHeaders {
     }
 
     /// How the proxy passes a response body to its client.
-    package enum ResponseBody: Equatable {
+    enum ResponseBody: Equatable {
         /// As it came: the head says how long it is, or that it is chunked.
         case asReceived
         /// Chunk framing removed, for an HTTP/1.0 client; the body ends with the connection.
@@ -104,7 +104,7 @@ extension ForwardingHeaders {
 
     /// How a response's body reaches a client of this version, and whether the client's connection
     /// can stay open after it.
-    package static func responseBody(
+    static func responseBody(
         _ head: RawHead,
         clientMinorVersion: Int,
         requestMethod: HTTPMethod
@@ -120,7 +120,7 @@ extension ForwardingHeaders {
     /// Writes the response head sent to the client into `buffer`: hop-by-hop fields removed,
     /// framing restated for `body`, `Connection` stated when the version's default does not hold,
     /// and the request id added when the backend did not echo it.
-    package static func writeClientResponse(
+    static func writeClientResponse(
         _ head: RawHead,
         clientMinorVersion: Int,
         body: ResponseBody,

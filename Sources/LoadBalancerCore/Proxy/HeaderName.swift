@@ -1,6 +1,6 @@
 /// The header names the proxy treats specially, recognised without lowercasing (and so without
 /// allocating): by length first, then byte by byte, ignoring ASCII case.
-package enum HeaderName: Sendable, Equatable {
+enum HeaderName: Sendable, Equatable {
     case ordinary
     /// Describes one connection only, never forwarded (RFC 9110 §7.6.1, plus the old
     /// `Proxy-Connection` and `Keep-Alive`).
