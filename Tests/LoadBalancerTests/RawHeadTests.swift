@@ -128,6 +128,8 @@ import Testing
         #expect(self.refusal(long, maxBytes: 100) == .tooLarge)
         #expect(self.refusal(long + "\r\n\r\n", maxBytes: 100) == .tooLarge)
         #expect(self.refusal(long + "\r\n\r\n", maxBytes: 300) == nil)
+        // Empty lines before a request count: endless ones cannot pile up.
+        #expect(self.refusal(String(repeating: "\r\n", count: 100), maxBytes: 100) == .tooLarge)
     }
 
     @Test func anIncompleteHeadResumesAtTheLineBeingReceived() throws {

@@ -43,8 +43,9 @@ extension RawHead {
         }
         var lineStart = max(start, resumeAt)
         while true {
+            // Empty lines before a request count too, or endless ones would pile up unread.
             guard let newline = Self.index(of: lf, in: raw, from: lineStart) else {
-                if raw.count - start > maxBytes { throw .tooLarge }
+                if raw.count > maxBytes { throw .tooLarge }
                 return nil
             }
             let length = newline - lineStart
@@ -53,7 +54,7 @@ extension RawHead {
                 return (start, newline + 1)
             }
             lineStart = newline + 1
-            if lineStart - start > maxBytes { throw .tooLarge }
+            if lineStart > maxBytes { throw .tooLarge }
         }
     }
 
