@@ -45,6 +45,11 @@ import Testing
         #expect(try self.frame(plain, .chunked, step: 4) == (plain.utf8.count, "0123456789", true))
     }
 
+    @Test func aChunkOfUpTo2GiBIsAccepted() throws {
+        #expect(try self.frame("7fffffff\r\nabc", .chunked, step: 100) == (13, "abc", false))
+        #expect(try self.frame("0000005\r\nhello\r\n0\r\n\r\n", .chunked, step: 100).payload == "hello")
+    }
+
     @Test func anUnfinishedChunkedBodyIsNotDone() throws {
         let result = try self.frame("5\r\nhel", .chunked, step: 2)
         #expect(!result.done)
@@ -55,7 +60,7 @@ import Testing
         for text in [
             "x\r\n", "\r\n", "5\nhello\r\n0\r\n\r\n", "5\r\nhelloX\r\n", "5\r\nhello\n0\r\n\r\n",
             "0\r\n\r\r", "0\r\nbad line\u{1}\r\n\r\n", "1000000000000000\r\n", "5;a\u{0}\r\n",
-            "0\r\n: x\r\n\r\n",
+            "0\r\n: x\r\n\r\n", "80000000\r\n",
         ] {
             #expect(throws: BodyFramer.Error.malformedChunk, "\(text.debugDescription)") {
                 _ = try self.frame(text, .chunked, step: 1)

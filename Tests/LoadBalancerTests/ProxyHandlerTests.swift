@@ -111,6 +111,8 @@ import Testing
             ("GET / HTTP/1.1\r\nHost: x\r\n folded: value\r\n\r\n", "400"),
             ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "501"),
             ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", "505"),
+            ("GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", "400"),
+            ("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", "405"),
         ]
         for (request, status) in cases {
             let (channel, _) = try self.makeChannel(backends: [BackendSpec(host: "127.0.0.1", port: 1)])

@@ -135,4 +135,26 @@ import Testing
         let unframed = try self.parse("HTTP/1.1 200 OK\r\n\r\n", kind: .response)
         #expect(ForwardingHeaders.responseBody(unframed, clientMinorVersion: 1, requestMethod: .GET) == (.untilClose, false))
     }
+
+    @Test func namesWithAnUnderscoreAreNotForwarded() throws {
+        var id = "generated"
+        let (head, _) = try self.upstream(
+            "GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nX-Kept: 1\r\n\r\n",
+            client: .init(address: "192.0.2.1", isTrustedProxy: false),
+            id: &id
+        )
+        #expect(self.values(head, "x_forwarded_for").isEmpty)
+        #expect(self.values(head, "x-kept") == ["1"])
+    }
+
+    @Test func aResponseKeepsOneLengthAndItsCodingsAsListed() throws {
+        let sized = try self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n", kind: .response)
+        var buffer = ByteBuffer()
+        ForwardingHeaders.writeClientResponse(sized, clientMinorVersion: 1, body: .asReceived, keepAlive: true, requestID: "r", into: &buffer)
+        #expect(self.values(try self.parse(String(buffer: buffer), kind: .response), "content-length") == ["2"])
+        let coded = try self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", kind: .response)
+        buffer.clear()
+        ForwardingHeaders.writeClientResponse(coded, clientMinorVersion: 1, body: .asReceived, keepAlive: true, requestID: "r", into: &buffer)
+        #expect(self.values(try self.parse(String(buffer: buffer), kind: .response), "transfer-encoding") == ["gzip, chunked"])
+    }
 }

@@ -97,6 +97,10 @@ import Testing
         #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 9999999999999999999\r\n\r\n") == .malformed)
     }
 
+    @Test func twoHostsAreRefused() {
+        #expect(self.refusal("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == .malformed)
+    }
+
     @Test func aRepeatedEqualContentLengthIsOneLength() throws {
         #expect(try self.request("POST / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n").0.framing == .length(3))
     }
@@ -134,13 +138,14 @@ import Testing
 
     @Test func anIncompleteHeadResumesAtTheLineBeingReceived() throws {
         var buffer = ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\nX-Par")
-        guard case .incomplete(let resumeAt) = try RawHead.parse(buffer, kind: .request, maxBytes: 8192) else {
+        guard case .incomplete(let progress) = try RawHead.parse(buffer, kind: .request, maxBytes: 8192) else {
             Issue.record("complete too early")
             return
         }
-        #expect(resumeAt == "GET / HTTP/1.1\r\nHost: x\r\n".utf8.count)
+        #expect(progress.lineStart == "GET / HTTP/1.1\r\nHost: x\r\n".utf8.count)
+        #expect(progress.scanned == buffer.readableBytes)
         buffer.writeString("t: 1\r\n\r\n")
-        guard case .complete(let head, _) = try RawHead.parse(buffer, kind: .request, maxBytes: 8192, resumeAt: resumeAt) else {
+        guard case .complete(let head, _) = try RawHead.parse(buffer, kind: .request, maxBytes: 8192, progress: progress) else {
             Issue.record("still incomplete")
             return
         }

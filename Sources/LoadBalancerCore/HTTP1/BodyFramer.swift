@@ -88,8 +88,11 @@ struct BodyFramer {
         switch self.state {
         case .chunkSize(let size, let digits):
             if let digit = Self.hexValue(byte) {
-                guard digits < 15 else { throw .malformedChunk }
-                self.state = .chunkSize(size << 4 | digit, digits: digits + 1)
+                // Leading zeros aside, no chunk over 2 GiB: a next hop that keeps sizes in 32 bits
+                // would read a larger one as a small one.
+                let next = size << 4 | digit
+                guard digits < 16, next <= Int(Int32.max) else { throw .malformedChunk }
+                self.state = .chunkSize(next, digits: digits + 1)
             } else if digits == 0 {
                 throw .malformedChunk
             } else if byte == UInt8(ascii: ";") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {

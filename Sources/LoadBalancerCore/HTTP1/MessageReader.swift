@@ -15,7 +15,7 @@ import NIOCore
 /// the connection cannot be trusted.
 struct MessageReader {
     private enum State {
-        case head(resumeAt: Int)
+        case head(RawHead.Progress)
         case body(BodyFramer)
         /// The head went out and its message has no body (left): `.end` comes next.
         case endDue
@@ -24,7 +24,7 @@ struct MessageReader {
 
     private let kind: RawHead.Kind
     private let maxHeadBytes: Int
-    private var state = State.head(resumeAt: 0)
+    private var state = State.head(RawHead.Progress())
     /// Bytes read and not handed out yet.
     private var unread: ByteBuffer?
     /// Responses: whether each awaited response answers a HEAD, oldest first.
@@ -80,7 +80,7 @@ struct MessageReader {
     /// The connection closed: the end of a response that runs until then, if one was being read.
     mutating func connectionClosed() -> MessagePart? {
         guard case .body(let framer) = self.state, framer.isUntilClose else { return nil }
-        self.state = .head(resumeAt: 0)
+        self.state = .head(RawHead.Progress())
         return .end
     }
 
@@ -90,19 +90,19 @@ struct MessageReader {
             case .failed:
                 return nil
             case .endDue:
-                self.state = .head(resumeAt: 0)
+                self.state = .head(RawHead.Progress())
                 return .end
-            case .head(let resumeAt):
+            case .head(let progress):
                 guard var bytes = self.unread, bytes.readableBytes > 0 else { return nil }
-                switch try RawHead.parse(bytes, kind: self.kind, maxBytes: self.maxHeadBytes, resumeAt: resumeAt) {
-                case .incomplete(let resumeAt):
-                    self.state = .head(resumeAt: resumeAt)
+                switch try RawHead.parse(bytes, kind: self.kind, maxBytes: self.maxHeadBytes, progress: progress) {
+                case .incomplete(let progress):
+                    self.state = .head(progress)
                     return nil
                 case .complete(let head, let length):
                     bytes.moveReaderIndex(forwardBy: length)
                     self.unread = bytes.readableBytes > 0 ? bytes : nil
                     guard let framer = try self.framer(for: head) else {
-                        self.state = .head(resumeAt: 0)
+                        self.state = .head(RawHead.Progress())
                         continue  // an interim response
                     }
                     self.state = framer.isDone ? .endDue : .body(framer)

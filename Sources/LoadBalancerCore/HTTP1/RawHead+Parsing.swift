@@ -10,22 +10,31 @@ private let tab = UInt8(ascii: "\t")
 // few hundred bytes that usually arrive in one read, so the second pass runs on bytes in the cache.
 extension RawHead {
     enum ParseResult {
-        /// The blank line has not arrived yet. Scanning may resume at `resumeAt` (a line start)
-        /// once more bytes are in the same buffer.
-        case incomplete(resumeAt: Int)
+        /// The blank line has not arrived yet: parse again with `progress` once more bytes are in
+        /// the same buffer, and no byte is scanned twice.
+        case incomplete(Progress)
         /// A head, and how many bytes of the buffer it took (empty lines before a request
         /// included).
         case complete(RawHead, length: Int)
     }
 
+    /// How far an incomplete head has been scanned.
+    struct Progress {
+        /// The first byte after the empty lines a request may be preceded by, once known.
+        var start = 0
+        var startKnown = false
+        /// The start of the line being received, and how far it has been searched for its end.
+        var lineStart = 0
+        var scanned = 0
+    }
+
     /// Reads a head from the start of `buffer`'s readable bytes.
-    static func parse(_ buffer: ByteBuffer, kind: Kind, maxBytes: Int, resumeAt: Int = 0) throws(HeadError) -> ParseResult {
+    static func parse(_ buffer: ByteBuffer, kind: Kind, maxBytes: Int, progress: Progress = Progress()) throws(HeadError) -> ParseResult {
+        var progress = progress
         let found: (start: Int, end: Int)? = try buffer.withUnsafeReadableBytes { raw throws(HeadError) in
-            try Self.findEnd(raw, kind: kind, maxBytes: maxBytes, resumeAt: resumeAt)
+            try Self.findEnd(raw, kind: kind, maxBytes: maxBytes, progress: &progress)
         }
-        guard let found else {
-            return .incomplete(resumeAt: Self.lastLineStart(buffer, from: resumeAt))
-        }
+        guard let found else { return .incomplete(progress) }
         let bytes = buffer.getSlice(at: buffer.readerIndex + found.start, length: found.end - found.start)!
         let head = try bytes.withUnsafeReadableBytes { raw throws(HeadError) in
             try Self.read(raw, bytes: bytes, kind: kind)
@@ -34,36 +43,37 @@ extension RawHead {
     }
 
     /// Where the head starts (after the empty lines a request may be preceded by) and ends (after
-    /// its blank line); nil if the blank line is not there yet.
-    private static func findEnd(_ raw: UnsafeRawBufferPointer, kind: Kind, maxBytes: Int, resumeAt: Int) throws(HeadError) -> (start: Int, end: Int)? {
-        var start = 0
-        if kind == .request {
-            // RFC 9112 §2.2: empty lines before a request line are ignored.
-            while start < raw.count && (raw[start] == cr || raw[start] == lf) { start += 1 }
-        }
-        var lineStart = max(start, resumeAt)
-        while true {
-            // Empty lines before a request count too, or endless ones would pile up unread.
-            guard let newline = Self.index(of: lf, in: raw, from: lineStart) else {
+    /// its blank line); nil if the blank line is not there yet (`progress` then says how far the
+    /// search got). The limit counts from the first byte, empty lines included, so that endless
+    /// ones cannot pile up unread.
+    private static func findEnd(_ raw: UnsafeRawBufferPointer, kind: Kind, maxBytes: Int, progress: inout Progress) throws(HeadError) -> (start: Int, end: Int)? {
+        if !progress.startKnown {
+            if kind == .request {
+                // RFC 9112 §2.2: empty lines before a request line are ignored.
+                while progress.start < raw.count && (raw[progress.start] == cr || raw[progress.start] == lf) { progress.start += 1 }
+            }
+            guard progress.start < raw.count else {
                 if raw.count > maxBytes { throw .tooLarge }
                 return nil
             }
-            let length = newline - lineStart
-            if length == 0 || (length == 1 && raw[lineStart] == cr) {
-                if lineStart == start { throw .malformed }
-                return (start, newline + 1)
-            }
-            lineStart = newline + 1
-            if lineStart > maxBytes { throw .tooLarge }
+            progress.startKnown = true
+            progress.lineStart = progress.start
+            progress.scanned = progress.start
         }
-    }
-
-    /// The start of the line being received (where a later scan may resume).
-    private static func lastLineStart(_ buffer: ByteBuffer, from resumeAt: Int) -> Int {
-        buffer.withUnsafeReadableBytes { raw in
-            var start = resumeAt
-            while let newline = Self.index(of: lf, in: raw, from: start) { start = newline + 1 }
-            return start
+        while true {
+            guard let newline = Self.index(of: lf, in: raw, from: max(progress.lineStart, progress.scanned)) else {
+                if raw.count > maxBytes { throw .tooLarge }
+                progress.scanned = raw.count
+                return nil
+            }
+            let length = newline - progress.lineStart
+            if length == 0 || (length == 1 && raw[progress.lineStart] == cr) {
+                if progress.lineStart == progress.start { throw .malformed }
+                return (progress.start, newline + 1)
+            }
+            progress.lineStart = newline + 1
+            progress.scanned = progress.lineStart
+            if progress.lineStart > maxBytes { throw .tooLarge }
         }
     }
 
@@ -103,6 +113,7 @@ extension RawHead {
         var keepAlive = false
         var connectionNamesHeaders = false
         var expectsContinue = false
+        var hosts = 0
         var lineStart = lineEnd + 1
         while true {
             lineEnd = Self.index(of: lf, in: raw, from: lineStart)!
@@ -130,6 +141,10 @@ extension RawHead {
                         connectionNamesHeaders = true
                     }
                 }
+            case .host:
+                // RFC 9112 §3.2: two Hosts could name two different servers.
+                hosts += 1
+                if kind == .request && hosts > 1 { throw .malformed }
             case .expect:
                 if kind == .request && minor == 1 && Self.equals(raw, value, "100-continue") { expectsContinue = true }
             default:

@@ -93,6 +93,12 @@ struct RawHead {
         }
     }
 
+    func nameContainsUnderscore(_ field: Field) -> Bool {
+        self.bytes.withUnsafeReadableBytes { raw in
+            raw[Int(field.nameStart)..<Int(field.nameEnd)].contains(UInt8(ascii: "_"))
+        }
+    }
+
     private func string(_ start: Int32, _ end: Int32) -> String {
         self.bytes.getString(at: self.bytes.readerIndex + Int(start), length: Int(end - start)) ?? ""
     }

@@ -27,6 +27,9 @@ extension ForwardingHeaders {
             switch field.name {
             case .ordinary:
                 if !named.isEmpty && named.contains(where: { head.nameEquals(field, $0) }) { continue }
+                // `X_Forwarded_For` would reach a CGI-style backend as `HTTP_X_FORWARDED_FOR`:
+                // names with an underscore are dropped, as nginx does by default.
+                if head.nameContainsUnderscore(field) { continue }
                 head.copy(field, into: &buffer)
             case .connection, .transferEncoding, .hopByHop, .expect:
                 continue
@@ -130,6 +133,7 @@ extension ForwardingHeaders {
     ) {
         let named = head.connectionNamesHeaders ? Self.namedByConnection(head) : []
         var hasRequestID = false
+        var hasContentLength = false
         buffer.writeStaticString(clientMinorVersion == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         Self.writeStatus(head.status, into: &buffer)
         buffer.writeStaticString(" ")
@@ -137,10 +141,17 @@ extension ForwardingHeaders {
         buffer.writeStaticString("\r\n")
         for field in head.fields {
             switch field.name {
-            case .connection, .hopByHop, .transferEncoding:
+            case .connection, .hopByHop:
                 continue
+            case .transferEncoding:
+                // The codings as the backend listed them (`gzip, chunked`), unless the chunks are
+                // taken off for an HTTP/1.0 client.
+                if body == .dechunked || body == .none { continue }
+                head.copy(field, into: &buffer)
             case .contentLength:
-                if body == .dechunked { continue }
+                // The reader made sure repeated lengths agree: one is enough (clients refuse two).
+                if body == .dechunked || hasContentLength { continue }
+                hasContentLength = true
                 head.copy(field, into: &buffer)
             case .requestID:
                 hasRequestID = true
@@ -149,9 +160,6 @@ extension ForwardingHeaders {
                 if !named.isEmpty && named.contains(where: { head.nameEquals(field, $0) }) { continue }
                 head.copy(field, into: &buffer)
             }
-        }
-        if body == .asReceived && head.framing == .chunked {
-            buffer.writeStaticString("transfer-encoding: chunked\r\n")
         }
         if !hasRequestID {
             buffer.writeStaticString("x-request-id: ")

@@ -87,7 +87,9 @@ extension ProxyServerHandler {
         guard let context else { return }
         self.endTry(exchange, outcome: .response(status: exchange.responseStatus))
         exchange.upstream = nil
-        if exchange.requestEndSent && exchange.upstreamKeepAlive && exchange.responseBody != .untilClose {
+        if exchange.requestEndSent && exchange.upstreamKeepAlive && exchange.responseBody != .untilClose
+            && !connection.hasLeftoverBytes
+        {
             self.loop.pool.release(connection)
         } else {
             connection.close()

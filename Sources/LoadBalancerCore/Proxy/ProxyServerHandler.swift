@@ -143,6 +143,11 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ForwardingHeaders.writeUpstreamRequest(head, client: self.client, requestID: &requestID, into: &upstreamHead)
         let exchange = ProxyExchange(head: head, upstreamHead: upstreamHead, requestID: requestID, now: now)
 
+        // A tunnel is not proxied: after a 2xx the bytes would no longer be HTTP (nginx: 405 too).
+        if head.method == .CONNECT {
+            self.answerLocally(exchange, status: .methodNotAllowed, keepAlive: false)
+            return
+        }
         // Heads over `maxHeaderBytes` never get here: the reader refuses them (431).
         if case .length(let bytes) = head.framing, bytes > self.configuration.client.maxBodyBytes {
             self.answerLocally(exchange, status: .payloadTooLarge, keepAlive: false)

@@ -159,7 +159,17 @@ extension UpstreamConnection {
         context.fireChannelInactive()
     }
 
+    /// Bytes arrived after the response that ended the last lease: the backend sent more than it
+    /// framed, so the connection must not be reused.
+    var hasLeftoverBytes: Bool { self.reader.hasUnread }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard self.delegate != nil else {
+            // Bytes while idle (or before a lease): the backend is out of step with us.
+            self.reader.discard()
+            context.close(promise: nil)
+            return
+        }
         self.reader.append(Self.unwrapInboundIn(data))
         while true {
             let part: MessagePart?
