@@ -59,13 +59,18 @@ import Testing
             let port = balancer.localAddress!.port!
             let idle = try await RawConnection.connect(port: port)
             let busy = try await TestConnection.connect(port: port)
-            async let slow = busy.request(.GET, "/slow/800")
+            // Slow enough that the shutdown reaches the connection before the response does, even
+            // with every other suite starting at once on two cores.
+            async let slow = busy.request(.GET, "/slow/2000")
             #expect(await eventually { balancer.registry.snapshot()[0].inFlight == 1 })
             async let stopped: Void = balancer.shutdown()
             try await idle.waitForClose()
             let response = try await slow
             #expect(response.status == 200)
             #expect(response.headers["connection"] == ["close"])
+            // And the connection is closed after it.
+            let busyClosed = busy.channel.closeFuture
+            try await withTimeout(10, "the balancer to close the busy connection") { try await busyClosed.get() }
             await stopped
         }
     }
