@@ -153,6 +153,7 @@ let package = Package(
             name: "LoadBalancerTests",
             dependencies: [
                 "LoadBalancerCore",
+                "ChildProcess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

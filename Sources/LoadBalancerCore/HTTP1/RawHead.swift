@@ -53,7 +53,6 @@ struct RawHead {
     /// `Expect: 100-continue` on an HTTP/1.1 request.
     let expectsContinue: Bool
 
-    var version: HTTPVersion { HTTPVersion(major: 1, minor: self.minorVersion) }
     var isKeepAlive: Bool { !self.wantsClose }
 
     /// The request target, or the response's reason phrase.

@@ -17,11 +17,6 @@ enum HeaderName: Sendable, Equatable {
     /// `Forwarded` and `X-Real-IP`: believed from trusted proxies only.
     case otherForwarding
 
-    init(_ name: String) {
-        var name = name
-        self = name.withUTF8 { Self.classify($0) }
-    }
-
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self = Self.classify(bytes)
     }
@@ -61,13 +56,5 @@ enum HeaderName: Sendable, Equatable {
             if byte != expected[index] { return false }
         }
         return true
-    }
-
-    /// Whether `name` equals the lowercase `token`, ignoring ASCII case.
-    static func equals(_ name: String, lowercased token: String) -> Bool {
-        guard name.utf8.count == token.utf8.count else { return false }
-        return zip(name.utf8, token.utf8).allSatisfy { byte, expected in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
-        }
     }
 }

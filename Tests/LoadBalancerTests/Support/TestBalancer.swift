@@ -1,3 +1,4 @@
+import ChildProcess
 import LoadBalancerCore
 import NIOCore
 import NIOPosix
@@ -60,13 +61,11 @@ func stopping<T>(_ upstreams: [TestUpstream], _ body: () async throws -> T) asyn
     }
 }
 
-/// A port on which nothing listens (bound, then closed).
+/// A port on which nothing listens. Not one that port 0 handed out and was closed again: the test
+/// servers started meanwhile bind port 0 too and can get it back (one did, and a "closed" backend
+/// answered 200). `ListenPort` draws below the range port 0 picks from.
 func closedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0).get()
-    let port = channel.localAddress!.port!
-    try await channel.close()
-    return port
+    try ListenPort.pick()
 }
 
 extension LoadBalancer {
