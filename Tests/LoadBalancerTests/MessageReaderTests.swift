@@ -53,7 +53,7 @@ import Testing
                 ],
                 "step \(step)"
             )
-            #expect(reader.isIdle)
+            #expect(!reader.hasUnread)
         }
     }
 

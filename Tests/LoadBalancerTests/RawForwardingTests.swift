@@ -21,10 +21,6 @@ import Testing
         return (try self.parse(text, kind: .request), text)
     }
 
-    private func values(_ head: RawHead, _ name: String) -> [String] {
-        head.fields.filter { head.nameEquals($0, name) }.map { head.value(of: $0) }
-    }
-
     @Test func hopByHopFieldsAreStrippedAndChunkedFramingRestated() throws {
         var id = "generated"
         let (head, text) = try self.upstream(
@@ -36,12 +32,12 @@ import Testing
         )
         #expect(text.hasPrefix("POST /survey?x=1 HTTP/1.1\r\n"))
         for gone in ["connection", "x-secret", "keep-alive", "te", "upgrade", "proxy-authorization", "expect"] {
-            #expect(self.values(head, gone).isEmpty, "\(gone) should be stripped")
+            #expect(head.values(gone).isEmpty, "\(gone) should be stripped")
         }
-        #expect(self.values(head, "transfer-encoding") == ["chunked"])
+        #expect(head.values("transfer-encoding") == ["chunked"])
         #expect(head.framing == .chunked)
-        #expect(self.values(head, "host") == ["survey.example"])
-        #expect(self.values(head, "accept") == ["text/html"])
+        #expect(head.values("host") == ["survey.example"])
+        #expect(head.values("accept") == ["text/html"])
     }
 
     @Test func anHTTP10RequestGoesUpAsHTTP11AndABodylessPostSaysSo() throws {
@@ -62,11 +58,11 @@ import Testing
             client: .init(address: "192.0.2.1", isTrustedProxy: false),
             id: &id
         )
-        #expect(self.values(head, "x-forwarded-for") == ["192.0.2.1"])
-        #expect(self.values(head, "x-forwarded-proto") == ["http"])
-        #expect(self.values(head, "x-forwarded-host") == ["survey.example"])
-        #expect(self.values(head, "forwarded").isEmpty)
-        #expect(self.values(head, "x-request-id") == ["generated"])
+        #expect(head.values("x-forwarded-for") == ["192.0.2.1"])
+        #expect(head.values("x-forwarded-proto") == ["http"])
+        #expect(head.values("x-forwarded-host") == ["survey.example"])
+        #expect(head.values("forwarded").isEmpty)
+        #expect(head.values("x-request-id") == ["generated"])
     }
 
     @Test func forwardedFieldsFromATrustedProxyAreExtended() throws {
@@ -77,10 +73,10 @@ import Testing
             client: .init(address: "10.0.0.3", isTrustedProxy: true),
             id: &id
         )
-        #expect(self.values(head, "x-forwarded-for") == ["203.0.113.7, 10.0.0.2, 10.0.0.3"])
-        #expect(self.values(head, "x-forwarded-proto") == ["https"])
-        #expect(self.values(head, "x-forwarded-host") == ["survey.example"])
-        #expect(self.values(head, "x-request-id") == ["abc-123"])
+        #expect(head.values("x-forwarded-for") == ["203.0.113.7, 10.0.0.2, 10.0.0.3"])
+        #expect(head.values("x-forwarded-proto") == ["https"])
+        #expect(head.values("x-forwarded-host") == ["survey.example"])
+        #expect(head.values("x-request-id") == ["abc-123"])
         #expect(id == "abc-123")
     }
 
@@ -91,7 +87,7 @@ import Testing
             client: .init(address: "192.0.2.1", isTrustedProxy: true),
             id: &id
         )
-        #expect(self.values(head, "x-request-id") == ["generated"])
+        #expect(head.values("x-request-id") == ["generated"])
     }
 
     @Test func responseHopByHopFieldsAreStrippedAndConnectionStated() throws {
@@ -107,12 +103,12 @@ import Testing
         ForwardingHeaders.writeClientResponse(upstream, clientMinorVersion: 1, body: body, keepAlive: false, requestID: "r1", into: &buffer)
         let closing = try self.parse(String(buffer: buffer), kind: .response)
         #expect(String(buffer: buffer).hasPrefix("HTTP/1.1 201 Created\r\n"))
-        #expect(self.values(closing, "connection") == ["close"])
-        #expect(self.values(closing, "x-hop").isEmpty)
-        #expect(self.values(closing, "keep-alive").isEmpty)
-        #expect(self.values(closing, "transfer-encoding") == ["chunked"])
-        #expect(self.values(closing, "x-request-id") == ["r1"])
-        #expect(self.values(closing, "content-type") == ["text/html"])
+        #expect(closing.values("connection") == ["close"])
+        #expect(closing.values("x-hop").isEmpty)
+        #expect(closing.values("keep-alive").isEmpty)
+        #expect(closing.values("transfer-encoding") == ["chunked"])
+        #expect(closing.values("x-request-id") == ["r1"])
+        #expect(closing.values("content-type") == ["text/html"])
     }
 
     @Test func anHTTP10ClientGetsAChunkedBodyDechunkedAndThenTheClose() throws {
@@ -124,10 +120,10 @@ import Testing
         ForwardingHeaders.writeClientResponse(upstream, clientMinorVersion: 0, body: body, keepAlive: keepAlive, requestID: "r1", into: &buffer)
         let head = try self.parse(String(buffer: buffer), kind: .response)
         #expect(String(buffer: buffer).hasPrefix("HTTP/1.0 200 OK\r\n"))
-        #expect(self.values(head, "transfer-encoding").isEmpty)
-        #expect(self.values(head, "connection").isEmpty)
+        #expect(head.values("transfer-encoding").isEmpty)
+        #expect(head.values("connection").isEmpty)
         #expect(!head.isKeepAlive)
-        #expect(self.values(head, "x-request-id") == ["up"])
+        #expect(head.values("x-request-id") == ["up"])
         // A length is kept for HTTP/1.0 keep-alive.
         let sized = try self.parse("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", kind: .response)
         #expect(ForwardingHeaders.responseBody(sized, clientMinorVersion: 0, requestMethod: .GET) == (.asReceived, true))
@@ -143,18 +139,18 @@ import Testing
             client: .init(address: "192.0.2.1", isTrustedProxy: false),
             id: &id
         )
-        #expect(self.values(head, "x_forwarded_for").isEmpty)
-        #expect(self.values(head, "x-kept") == ["1"])
+        #expect(head.values("x_forwarded_for").isEmpty)
+        #expect(head.values("x-kept") == ["1"])
     }
 
     @Test func aResponseKeepsOneLengthAndItsCodingsAsListed() throws {
         let sized = try self.parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n", kind: .response)
         var buffer = ByteBuffer()
         ForwardingHeaders.writeClientResponse(sized, clientMinorVersion: 1, body: .asReceived, keepAlive: true, requestID: "r", into: &buffer)
-        #expect(self.values(try self.parse(String(buffer: buffer), kind: .response), "content-length") == ["2"])
+        #expect(try self.parse(String(buffer: buffer), kind: .response).values("content-length") == ["2"])
         let coded = try self.parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", kind: .response)
         buffer.clear()
         ForwardingHeaders.writeClientResponse(coded, clientMinorVersion: 1, body: .asReceived, keepAlive: true, requestID: "r", into: &buffer)
-        #expect(self.values(try self.parse(String(buffer: buffer), kind: .response), "transfer-encoding") == ["gzip, chunked"])
+        #expect(try self.parse(String(buffer: buffer), kind: .response).values("transfer-encoding") == ["gzip, chunked"])
     }
 }

@@ -38,12 +38,6 @@ struct MessageReader {
     /// Bytes are held that no part has been made of yet.
     var hasUnread: Bool { (self.unread?.readableBytes ?? 0) > 0 }
 
-    /// Between messages, with nothing of the next one received.
-    var isIdle: Bool {
-        if case .head = self.state { return !self.hasUnread }
-        return false
-    }
-
     /// Responses: a request went out; its response comes after those already awaited.
     mutating func expectResponse(toHEAD isHEAD: Bool) {
         self.awaitingHEAD.append(isHEAD)

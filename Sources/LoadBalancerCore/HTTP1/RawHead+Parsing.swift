@@ -171,7 +171,7 @@ extension RawHead {
             status: status,
             targetStart: Int32(targetStart),
             targetEnd: Int32(targetEnd),
-            wantsClose: minor == 0 ? !keepAlive || close : close,
+            isKeepAlive: minor == 0 ? keepAlive && !close : !close,
             connectionNamesHeaders: connectionNamesHeaders,
             expectsContinue: expectsContinue
         )
@@ -248,7 +248,7 @@ extension RawHead {
             index += 1
             if byte != space && byte != tab { valueEnd = index }
         }
-        let name = HeaderName(UnsafeBufferPointer(rebasing: raw.assumingMemoryBound(to: UInt8.self)[line.lowerBound..<nameEnd]))
+        let name = HeaderName(raw, line.lowerBound..<nameEnd)
         return Field(name: name, nameStart: Int32(line.lowerBound), nameEnd: Int32(nameEnd), valueStart: Int32(valueStart), valueEnd: Int32(valueEnd))
     }
 
@@ -278,7 +278,7 @@ extension RawHead {
     }
 
     /// Calls `body` with each comma-separated token of a value, spaces trimmed, empty ones skipped.
-    private static func forEachToken(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>, _ body: (Range<Int>) -> Void) {
+    static func forEachToken(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>, _ body: (Range<Int>) -> Void) {
         var start = value.lowerBound
         while start < value.upperBound {
             var end = start
@@ -297,9 +297,8 @@ extension RawHead {
         guard range.count == literal.utf8CodeUnitCount else { return false }
         let expected = literal.utf8Start
         for offset in 0..<range.count {
-            var byte = raw[range.lowerBound + offset]
-            if !caseSensitive && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            if byte != expected[offset] { return false }
+            let byte = raw[range.lowerBound + offset]
+            if (caseSensitive ? byte : Self.lowercased(byte)) != expected[offset] { return false }
         }
         return true
     }

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// where the start line's parts and each header field lie in them. Nothing is turned into strings:
 /// the proxy reads the few fields it acts on and copies the others to the next hop as bytes.
 ///
-/// A head is only made by ``RawHead/parse(_:kind:maxBytes:)``, which has checked every byte, so
+/// A head is only made by ``RawHead/parse(_:kind:maxBytes:progress:)``, which has checked every byte, so
 /// that what the proxy forwards is read the same way by the next hop (no request smuggling through
 /// a lax parse: no space before a colon, no folded lines, no bare CR, one framing).
 struct RawHead {
@@ -39,57 +39,39 @@ struct RawHead {
     let minorVersion: Int
     let framing: Framing
 
-    /// Requests: the method and the target (`firstStart..<firstEnd` and `secondStart..<secondEnd`).
-    /// Responses: the status code (in `status`) and the reason phrase (`secondStart..<secondEnd`).
+    /// Requests: the method, and the target at `targetStart..<targetEnd`. Responses: the status
+    /// code, and the reason phrase at `targetStart..<targetEnd`.
     let method: HTTPMethod
     let status: Int
     let targetStart: Int32
     let targetEnd: Int32
 
-    /// `Connection: close` (or, for HTTP/1.0, no `Connection: keep-alive`).
-    let wantsClose: Bool
+    /// No `Connection: close` (and, for HTTP/1.0, a `Connection: keep-alive`).
+    let isKeepAlive: Bool
     /// `Connection` names other headers (they are hop-by-hop too and must not be forwarded).
     let connectionNamesHeaders: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request.
     let expectsContinue: Bool
-
-    var isKeepAlive: Bool { !self.wantsClose }
 
     /// The request target, or the response's reason phrase.
     var target: String {
         self.string(self.targetStart, self.targetEnd)
     }
 
-    func name(of field: Field) -> String { self.string(field.nameStart, field.nameEnd) }
     func value(of field: Field) -> String { self.string(field.valueStart, field.valueEnd) }
 
-    /// The value of the first field of this kind, if any.
-    func firstValue(_ name: HeaderName) -> String? {
-        guard let field = self.fields.first(where: { $0.name == name }) else { return nil }
-        return self.value(of: field)
-    }
-
-    /// The value of the first field with this name (lowercase), if any.
-    func firstValue(named lowercaseName: String) -> String? {
-        for field in self.fields where self.nameEquals(field, lowercaseName) {
-            return self.value(of: field)
-        }
-        return nil
-    }
-
-    func nameEquals(_ field: Field, _ lowercaseName: String) -> Bool {
-        let length = Int(field.nameEnd - field.nameStart)
-        guard length == lowercaseName.utf8.count else { return false }
-        return self.bytes.withUnsafeReadableBytes { raw in
-            var index = Int(field.nameStart)
-            for expected in lowercaseName.utf8 {
-                var byte = raw[index]
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-                if byte != expected { return false }
-                index += 1
+    /// Whether the field's name is one of `names` (ranges of this head's bytes), ignoring ASCII case.
+    func isNamed(_ field: Field, in names: [Range<Int>]) -> Bool {
+        self.bytes.withUnsafeReadableBytes { raw in
+            let name = Int(field.nameStart)..<Int(field.nameEnd)
+            return names.contains { other in
+                other.count == name.count && zip(name, other).allSatisfy { Self.lowercased(raw[$0]) == Self.lowercased(raw[$1]) }
             }
-            return true
         }
+    }
+
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     func nameContainsUnderscore(_ field: Field) -> Bool {

@@ -41,11 +41,7 @@ enum ErrorPage {
         buffer.writeString("content-type: text/html; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")
         if let retryAfter { buffer.writeString("retry-after: \(retryAfter)\r\n") }
         if let requestID { buffer.writeString("x-request-id: \(requestID)\r\n") }
-        if minorVersion == 0 {
-            if keepAlive { buffer.writeStaticString("connection: keep-alive\r\n") }
-        } else if !keepAlive {
-            buffer.writeStaticString("connection: close\r\n")
-        }
+        ForwardingHeaders.writeConnection(minorVersion: minorVersion, keepAlive: keepAlive, into: &buffer)
         buffer.writeStaticString("\r\n")
         buffer.writeString(body)
         return (buffer, body.utf8.count)

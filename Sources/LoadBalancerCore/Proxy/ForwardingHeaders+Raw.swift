@@ -26,7 +26,7 @@ extension ForwardingHeaders {
         for field in head.fields {
             switch field.name {
             case .ordinary:
-                if !named.isEmpty && named.contains(where: { head.nameEquals(field, $0) }) { continue }
+                if !named.isEmpty && head.isNamed(field, in: named) { continue }
                 // `X_Forwarded_For` would reach a CGI-style backend as `HTTP_X_FORWARDED_FOR`:
                 // names with an underscore are dropped, as nginx does by default.
                 if head.nameContainsUnderscore(field) { continue }
@@ -157,7 +157,7 @@ extension ForwardingHeaders {
                 hasRequestID = true
                 head.copy(field, into: &buffer)
             default:
-                if !named.isEmpty && named.contains(where: { head.nameEquals(field, $0) }) { continue }
+                if !named.isEmpty && head.isNamed(field, in: named) { continue }
                 head.copy(field, into: &buffer)
             }
         }
@@ -166,12 +166,18 @@ extension ForwardingHeaders {
             buffer.writeString(requestID)
             buffer.writeStaticString("\r\n")
         }
-        if clientMinorVersion == 0 {
+        Self.writeConnection(minorVersion: clientMinorVersion, keepAlive: keepAlive, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The `Connection` line a response needs, if any: HTTP/1.0 closes unless told to keep alive,
+    /// HTTP/1.1 keeps alive unless told to close.
+    static func writeConnection(minorVersion: Int, keepAlive: Bool, into buffer: inout ByteBuffer) {
+        if minorVersion == 0 {
             if keepAlive { buffer.writeStaticString("connection: keep-alive\r\n") }
         } else if !keepAlive {
             buffer.writeStaticString("connection: close\r\n")
         }
-        buffer.writeStaticString("\r\n")
     }
 
     private static func writeStatus(_ status: Int, into buffer: inout ByteBuffer) {
@@ -180,12 +186,17 @@ extension ForwardingHeaders {
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(status % 10))
     }
 
-    /// The fields a `Connection` header names (lowercased), which are hop-by-hop too.
-    private static func namedByConnection(_ head: RawHead) -> [String] {
-        var tokens: [String] = []
-        for field in head.fields where field.name == .connection {
-            tokens.append(contentsOf: Self.connectionTokens(head.value(of: field)))
+    /// Where the names a `Connection` header lists lie in the head (they are hop-by-hop too);
+    /// `close` and `keep-alive` are options, not names.
+    private static func namedByConnection(_ head: RawHead) -> [Range<Int>] {
+        var names: [Range<Int>] = []
+        head.bytes.withUnsafeReadableBytes { raw in
+            for field in head.fields where field.name == .connection {
+                RawHead.forEachToken(raw, Int(field.valueStart)..<Int(field.valueEnd)) { token in
+                    if !RawHead.equals(raw, token, "close") && !RawHead.equals(raw, token, "keep-alive") { names.append(token) }
+                }
+            }
         }
-        return tokens
+        return names
     }
 }

@@ -20,42 +20,19 @@ public enum ForwardingHeaders {
         }
     }
 
-    /// Names listed in a `Connection` value (they are hop-by-hop too), lowercased. Framing and
-    /// `Host` are never removed this way, so a client cannot strip them.
-    static func connectionTokens(_ value: String) -> [String] {
-        var tokens: [String] = []
-        for part in value.split(separator: ",") {
-            let token = part.trimmingSpaces.lowercased()
-            switch token {
-            case "close", "keep-alive", "host", "content-length", "": continue
-            default: tokens.append(token)
-            }
-        }
-        return tokens
-    }
-
     /// An acceptable incoming `X-Request-ID`: 1 to 128 visible ASCII characters.
     static func isValidRequestID(_ value: String) -> Bool {
         let utf8 = value.utf8
         return !utf8.isEmpty && utf8.count <= 128 && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 
-    /// The `Connection` header a response needs, if any: HTTP/1.0 closes unless told to keep
-    /// alive, HTTP/1.1 keeps alive unless told to close. (For the admin endpoint's NIOHTTP1 heads.)
+    /// The `Connection` header a response needs, if any (as `writeConnection`, for the admin
+    /// endpoint's NIOHTTP1 heads).
     static func addConnection(to headers: inout HTTPHeaders, version: HTTPVersion, keepAlive: Bool) {
         if version.major == 1 && version.minor == 0 {
             if keepAlive { headers.add(name: "connection", value: "keep-alive") }
         } else if !keepAlive {
             headers.add(name: "connection", value: "close")
         }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var slice = self
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return slice
     }
 }

@@ -17,44 +17,24 @@ enum HeaderName: Sendable, Equatable {
     /// `Forwarded` and `X-Real-IP`: believed from trusted proxies only.
     case otherForwarding
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self = Self.classify(bytes)
-    }
-
-    private static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> HeaderName {
-        switch bytes.count {
-        case 2: return Self.matches(bytes, "te") ? .hopByHop : .ordinary
-        case 4: return Self.matches(bytes, "host") ? .host : .ordinary
-        case 6: return Self.matches(bytes, "expect") ? .expect : .ordinary
-        case 7: return Self.matches(bytes, "trailer") || Self.matches(bytes, "upgrade") ? .hopByHop : .ordinary
-        case 9: return Self.matches(bytes, "forwarded") || Self.matches(bytes, "x-real-ip") ? .otherForwarding : .ordinary
-        case 10:
-            if Self.matches(bytes, "connection") { return .connection }
-            return Self.matches(bytes, "keep-alive") ? .hopByHop : .ordinary
-        case 12: return Self.matches(bytes, "x-request-id") ? .requestID : .ordinary
-        case 14: return Self.matches(bytes, "content-length") ? .contentLength : .ordinary
-        case 15: return Self.matches(bytes, "x-forwarded-for") ? .forwardedFor : .ordinary
-        case 16:
-            if Self.matches(bytes, "x-forwarded-host") { return .forwardedHost }
-            return Self.matches(bytes, "proxy-connection") ? .hopByHop : .ordinary
-        case 17:
-            if Self.matches(bytes, "transfer-encoding") { return .transferEncoding }
-            return Self.matches(bytes, "x-forwarded-proto") ? .forwardedProto : .ordinary
-        case 18: return Self.matches(bytes, "proxy-authenticate") ? .hopByHop : .ordinary
-        case 19: return Self.matches(bytes, "proxy-authorization") ? .hopByHop : .ordinary
-        default: return .ordinary
+    /// The name in `raw[range]`.
+    init(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        func `is`(_ literal: StaticString) -> Bool { RawHead.equals(raw, range, literal) }
+        switch range.count {
+        case 2: self = `is`("te") ? .hopByHop : .ordinary
+        case 4: self = `is`("host") ? .host : .ordinary
+        case 6: self = `is`("expect") ? .expect : .ordinary
+        case 7: self = `is`("trailer") || `is`("upgrade") ? .hopByHop : .ordinary
+        case 9: self = `is`("forwarded") || `is`("x-real-ip") ? .otherForwarding : .ordinary
+        case 10: self = `is`("connection") ? .connection : `is`("keep-alive") ? .hopByHop : .ordinary
+        case 12: self = `is`("x-request-id") ? .requestID : .ordinary
+        case 14: self = `is`("content-length") ? .contentLength : .ordinary
+        case 15: self = `is`("x-forwarded-for") ? .forwardedFor : .ordinary
+        case 16: self = `is`("x-forwarded-host") ? .forwardedHost : `is`("proxy-connection") ? .hopByHop : .ordinary
+        case 17: self = `is`("transfer-encoding") ? .transferEncoding : `is`("x-forwarded-proto") ? .forwardedProto : .ordinary
+        case 18: self = `is`("proxy-authenticate") ? .hopByHop : .ordinary
+        case 19: self = `is`("proxy-authorization") ? .hopByHop : .ordinary
+        default: self = .ordinary
         }
-    }
-
-    /// `bytes` equals the lowercase `literal`, ignoring ASCII case.
-    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-        guard bytes.count == literal.utf8CodeUnitCount else { return false }
-        let expected = literal.utf8Start
-        for index in 0..<bytes.count {
-            var byte = bytes[index]
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            if byte != expected[index] { return false }
-        }
-        return true
     }
 }
