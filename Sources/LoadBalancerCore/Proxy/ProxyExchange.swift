@@ -46,9 +46,9 @@ final class ProxyExchange {
     var responseStatus = 0
     var responseBytes = 0
     var upstreamKeepAlive = false
-    /// How the response body goes to the client; for `.dechunked`, the framer that finds the data.
+    /// How the response body goes to the client; for `.dechunked`, `dechunker` finds the data.
     var responseBody = ForwardingHeaders.ResponseBody.asReceived
-    var dechunker: BodyFramer?
+    var dechunker = BodyFramer(.chunked)
 
     init(head: RawHead, upstreamHead: ByteBuffer, requestID: String, now: NIODeadline) {
         self.start = now

@@ -51,7 +51,6 @@ extension ProxyServerHandler {
         )
         if self.quiescing || !canKeepAlive { exchange.clientKeepAlive = false }
         exchange.responseBody = body
-        if body == .dechunked { exchange.dechunker = BodyFramer(.chunked) }
         var buffer = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 96)
         ForwardingHeaders.writeClientResponse(
             head,
@@ -68,10 +67,10 @@ extension ProxyServerHandler {
     func receivedResponseBody(_ body: ByteBuffer, exchange: ProxyExchange, connection: UpstreamConnection) {
         guard let context else { return }
         exchange.responseBytes += body.readableBytes
-        if exchange.dechunker != nil {
+        if exchange.responseBody == .dechunked {
             // An HTTP/1.0 client: the chunks' data only (the reader has checked their framing).
             var ranges: [Range<Int>] = []
-            _ = try? body.withUnsafeReadableBytes { try exchange.dechunker!.consume($0, data: &ranges) }
+            _ = try? body.withUnsafeReadableBytes { try exchange.dechunker.consume($0, data: &ranges) }
             for range in ranges {
                 context.write(Self.wrapOutboundOut(body.getSlice(at: body.readerIndex + range.lowerBound, length: range.count)!), promise: nil)
             }
