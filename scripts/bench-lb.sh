@@ -246,6 +246,7 @@ run_wrk() {
         END { printf "%s %.3f %.3f\n", rps, p50, p99 }'
 }
 
+DURATION_SECONDS=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }')
 declare -A RESULT PORT MAIN
 NAMES=(swift nio-relay nio-http nginx haproxy)
 SHAPES=(get13 get4k post1k)
@@ -266,11 +267,10 @@ measure() {
     before=$(cpu_ticks $pids_list)
     result=$(run_wrk "$url" "$script")
     after=$(cpu_ticks $pids_list)
-    local rps p50 p99 cpu per_cpu seconds
+    local rps p50 p99 cpu per_cpu
     read -r rps p50 p99 <<<"$result"
     cpu=$(awk -v t=$((after - before)) -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }')
-    seconds=$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print n }')
-    per_cpu=$(awk -v r="$rps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * s / c; else print "inf" }')
+    per_cpu=$(awk -v r="$rps" -v s="$DURATION_SECONDS" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", r * s / c; else print "inf" }')
     RESULT[$name,$shape,$round]="$rps $p50 $p99 $cpu $per_cpu"
     log "round $round, $name $shape: $rps req/s, p50 $p50 ms, p99 $p99 ms, proxy CPU $cpu s"
 }
