@@ -35,7 +35,8 @@ seed_rate=$(sed -E 's/.*: ([0-9]+) responses\/s.*/\1/' <<< "$seed_line")
 # The reference for the seeding rate: the server loading the same rows with nothing else to do.
 # The seeded accounts and responses are written out as LOAD DATA files, cut into batches of the
 # seeder's size, and loaded by the mariadb client into empty copies of the two tables, accounts
-# and responses at once on two connections, with the seeder's session settings. No generating,
+# and responses at once on two connections, with the seeder's session settings and statement
+# (the files read as `CHARACTER SET binary`). No generating,
 # no totals: the seeder cannot beat this, and the ratio says how close to it it gets.
 echo "[bench] reference: the mariadb client loading the same rows from files"
 dump=$(mktemp -d)
@@ -53,8 +54,8 @@ load_all() { # prefix table-and-columns
       for f in "$dump/$1".*; do echo "LOAD DATA LOCAL INFILE '$f' INTO TABLE $2;"; done; } | sql --local-infile=1 bench_reference
 }
 start=$(date +%s.%N)
-load_all u "users ($user_columns)" & users_load=$!
-load_all r "responses ($response_columns)"
+load_all u "users CHARACTER SET binary ($user_columns)" & users_load=$!
+load_all r "responses CHARACTER SET binary ($response_columns)"
 wait $users_load
 load_seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
 loaded=$(sql -N -e "SELECT COUNT(*) FROM bench_reference.responses")

@@ -47,6 +47,13 @@ struct SeedTests {
         #expect(try spend.decode("big", as: Double.self) > spend.decode("small", as: Double.self))
         let likely = try await database.query("SELECT AVG(IF(district = 'centro', likelihood_new_store, NULL)) AS near, AVG(IF(district = 'industrial', likelihood_new_store, NULL)) AS far FROM responses")[0]
         #expect(try likely.decode("near", as: Double.self) > likely.decode("far", as: Double.self))
+        // Free text keeps its accents (the files are read as bytes, stored as utf8mb4): every
+        // store and comment is one the generator has, and the accented ones are there.
+        let texts = try await database.query("SELECT DISTINCT current_store AS t FROM responses WHERE current_store IS NOT NULL UNION SELECT DISTINCT comment FROM responses WHERE comment IS NOT NULL UNION SELECT DISTINCT district_other FROM responses WHERE district_other IS NOT NULL")
+        let known = Set(SyntheticResponses.stores + SyntheticResponses.comments + SyntheticResponses.otherDistricts)
+        let stored = Set(try texts.map { try $0.decode("t", as: String.self) })
+        #expect(stored.isSubset(of: known))
+        #expect(stored.contains("Mercado São José") && stored.contains("Chácaras") && stored.contains("Preços justos 🙏"))
         // Seeded accounts cannot log in.
         #expect(try await database.query("SELECT COUNT(*) AS n FROM users WHERE password_hash <> '!seeded'")[0].decode("n", as: Int.self) == 0)
 
