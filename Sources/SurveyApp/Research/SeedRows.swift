@@ -33,8 +33,26 @@ struct SeedRows {
     private static let durationSlot = 30
     private static let likelySpendSlot = 31
 
-    private var sums: [Int: ResponseCounts.Totals.Sums] = [:]
+    /// The totals, counted under (cell, slot, answer), a cell being a day, district and income band.
+    /// Answers with few values are counted in place: each cell has a block of `Sums` holding every
+    /// such answer of every question, found with one dictionary lookup a response. The wide ones
+    /// (spend and duration buckets) go to `sparse`, under packed keys.
+    private var cellBlocks: [Int: Int] = [:]
+    private var dense: [ResponseCounts.Totals.Sums] = []
+    private var sparse: [Int: ResponseCounts.Totals.Sums] = [:]
+    /// Where a slot's answers start in a cell's block, and how many it holds there (0: sparse).
+    private let slotOffsets: [Int]
+    private let slotCapacities: [Int]
+    private let blockSize: Int
     private var starts: [Int: Int] = [:]
+    /// Each code table's values as `LOAD DATA` field bytes, escaped once.
+    private let ageBytes = Self.fieldBytes(R.ages), districtBytes = Self.fieldBytes(R.districts)
+    private let otherDistrictBytes = Self.fieldBytes(R.otherDistricts), incomeBytes = Self.fieldBytes(R.incomes)
+    private let frequencyBytes = Self.fieldBytes(R.frequencies), storeBytes = Self.fieldBytes(R.stores)
+    private let transportBytes = Self.fieldBytes(R.transports), reasonBytes = Self.fieldBytes(R.reasons)
+    private let commentBytes = Self.fieldBytes(R.comments)
+    /// `YYYY-MM-DD ` of the days before `now`'s, by how many days before (filled as they come up).
+    private var dayBytes: [[UInt8]] = Array(repeating: [], count: 1024)
 
     struct UnknownQuestion: Error, CustomStringConvertible {
         let code: String
@@ -81,6 +99,31 @@ struct SeedRows {
         self.counted = counted
         self.slotCodes = slotCodes
         self.slotFields = slotFields
+        var offsets = Array(repeating: 0, count: 32), capacities = Array(repeating: 0, count: 32), size = 0
+        for slot in 0..<32 {
+            let capacity: Int
+            switch slot {
+            case Self.durationSlot: capacity = 0
+            case Self.likelySpendSlot: capacity = 2
+            default:
+                switch slotFields[slot] {
+                case .age: capacity = R.ages.count
+                case .district: capacity = R.districts.count
+                case .income: capacity = R.incomes.count
+                case .frequency: capacity = R.frequencies.count
+                case .transport: capacity = R.transports.count
+                case .reason: capacity = R.reasons.count
+                case .priorities: capacity = R.priorities.count
+                case .hours: capacity = R.hours.count
+                case .household: capacity = 21
+                case .likelihood: capacity = 11
+                case .spend, nil: capacity = 0
+                }
+            }
+            (offsets[slot], capacities[slot]) = (size, capacity)
+            size += capacity
+        }
+        (slotOffsets, slotCapacities, blockSize) = (offsets, capacities, size)
     }
 
     /// Appends account `id` and its response to the two files' bytes, and counts the response.
@@ -93,7 +136,7 @@ struct SeedRows {
         // instead of splitting pages all over it.
         Self.int(&users, id); users.append(0x09)
         users += "seed-".utf8; users += runTag; users.append(0x2D); Self.int(&users, id, width: 12); users += "@example.invalid\t!seeded\trespondent\t".utf8
-        Self.timestamp(&users, started); users.append(0x0A)
+        timestamp(&users, started); users.append(0x0A)
 
         // A draft stopped after a random number of pages; a completed one saved all of them.
         let pages = r.completed ? pageCount : 1 + Int(UInt64(id) % UInt64(pageCount - 1))
@@ -102,25 +145,25 @@ struct SeedRows {
         out += surveyFields
         Self.int(&out, (1 << pages) - 1); out.append(0x09)
         out += consentVersion; out.append(0x09)
-        Self.timestamp(&out, started); out.append(0x09)
-        Self.field(&out, on(1) ? R.ages[r.age] : nil)
-        Self.field(&out, on(1) ? R.districts[r.district] : nil)
-        Self.field(&out, on(1) ? r.districtOther.map { R.otherDistricts[$0] } : nil)
+        timestamp(&out, started); out.append(0x09)
+        Self.field(&out, on(1) ? ageBytes[r.age] : nil)
+        Self.field(&out, on(1) ? districtBytes[r.district] : nil)
+        Self.field(&out, on(1) ? r.districtOther.map { otherDistrictBytes[$0] } : nil)
         if on(1) { Self.int(&out, r.householdSize) } else { Self.null(&out) }; out.append(0x09)
-        Self.field(&out, on(1) ? R.incomes[r.income] : nil)
+        Self.field(&out, on(1) ? incomeBytes[r.income] : nil)
         if on(1) { out += minimumWage } else { Self.null(&out) }; out.append(0x09)
-        Self.field(&out, on(2) ? R.frequencies[r.frequency] : nil)
+        Self.field(&out, on(2) ? frequencyBytes[r.frequency] : nil)
         if on(2) { Self.cents(&out, r.spendCents) } else { Self.null(&out) }; out.append(0x09)
-        Self.field(&out, on(2) ? R.stores[r.store] : nil)
-        Self.field(&out, on(2) ? R.transports[r.transport] : nil)
+        Self.field(&out, on(2) ? storeBytes[r.store] : nil)
+        Self.field(&out, on(2) ? transportBytes[r.transport] : nil)
         if on(2) { Self.set(&out, r.priorities, R.priorities) } else { Self.null(&out) }; out.append(0x09)
         if on(3) { Self.int(&out, r.likelihood) } else { Self.null(&out) }; out.append(0x09)
-        Self.field(&out, on(3) ? r.reasonNot.map { R.reasons[$0] } : nil)
+        Self.field(&out, on(3) ? r.reasonNot.map { reasonBytes[$0] } : nil)
         if on(3) { Self.set(&out, r.preferredHours, R.hours) } else { Self.null(&out) }; out.append(0x09)
-        Self.field(&out, on(3) ? r.comment.map { R.comments[$0] } : nil)
-        Self.timestamp(&out, started); out.append(0x09)
-        Self.timestamp(&out, r.completed ? finished : started); out.append(0x09)
-        if r.completed { Self.timestamp(&out, finished) } else { Self.null(&out) }
+        Self.field(&out, on(3) ? r.comment.map { commentBytes[$0] } : nil)
+        timestamp(&out, started); out.append(0x09)
+        timestamp(&out, r.completed ? finished : started); out.append(0x09)
+        if r.completed { timestamp(&out, finished) } else { Self.null(&out) }
         out.append(0x0A)
 
         let startDay = Int(Self.floorDiv(started, 86_400))
@@ -128,15 +171,23 @@ struct SeedRows {
         if r.completed { count(r, day: Int(Self.floorDiv(finished, 86_400))) }
     }
 
-    /// The rows `ResponseCounts.rows(for:)` gives a completed response, as packed keys.
+    /// The rows `ResponseCounts.rows(for:)` gives a completed response, under (cell, slot, answer).
     private mutating func count(_ r: SyntheticResponses.Response, day: Int) {
         let cell = (day << 6) | (r.district << 3) | r.income
+        let block: Int
+        if let found = cellBlocks[cell] {
+            block = found
+        } else {
+            block = dense.count
+            cellBlocks[cell] = block
+            dense.append(contentsOf: repeatElement(ResponseCounts.Totals.Sums(), count: blockSize))
+        }
         func add(_ slot: Int, _ answer: Int, hundredths value: Int64 = 0) {
-            let key = (((cell << 5) | slot) << 24) | answer
-            if value == 0 {
-                sums[key, default: ResponseCounts.Totals.Sums()].n += 1
+            let sum = ResponseCounts.Totals.Sums(n: 1, total: value, totalSquares: Int128(value) * Int128(value))
+            if answer < slotCapacities[slot] {
+                dense[block + slotOffsets[slot] + answer].add(sum)
             } else {
-                sums[key, default: ResponseCounts.Totals.Sums()].add(ResponseCounts.Totals.Sums(n: 1, total: value, totalSquares: Int128(value) * Int128(value)))
+                sparse[(((cell << 5) | slot) << 24) | answer, default: ResponseCounts.Totals.Sums()].add(sum)
             }
         }
         for (slot, field) in counted {
@@ -170,8 +221,16 @@ struct SeedRows {
             return text
         }
         var totals = ResponseCounts.Totals()
-        for (key, sum) in sums {
-            let answer = key & 0xFF_FFFF, slot = (key >> 24) & 31, cell = key >> 29
+        var counted: [(cell: Int, slot: Int, answer: Int, sum: ResponseCounts.Totals.Sums)] = []
+        for (cell, block) in cellBlocks {
+            for slot in 0..<32 where slotCapacities[slot] > 0 {
+                for answer in 0..<slotCapacities[slot] where dense[block + slotOffsets[slot] + answer].n != 0 {
+                    counted.append((cell, slot, answer, dense[block + slotOffsets[slot] + answer]))
+                }
+            }
+        }
+        for (key, sum) in sparse { counted.append((key >> 29, (key >> 24) & 31, key & 0xFF_FFFF, sum)) }
+        for (cell, slot, answer, sum) in counted {
             let text: String
             switch slot {
             case Self.durationSlot: text = String(answer)
@@ -205,10 +264,12 @@ struct SeedRows {
 
     // MARK: Bytes
 
-    private static func field(_ out: inout [UInt8], _ value: String?) {
-        if let value { out += escaped(value).utf8 } else { null(&out) }
+    private static func field(_ out: inout [UInt8], _ value: [UInt8]?) {
+        if let value { out += value } else { null(&out) }
         out.append(0x09)
     }
+
+    private static func fieldBytes(_ values: [String]) -> [[UInt8]] { values.map { Array(escaped($0).utf8) } }
 
     private static func null(_ out: inout [UInt8]) { out += [0x5C, 0x4E] }  // \N
 
@@ -262,6 +323,22 @@ struct SeedRows {
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+
+    /// `YYYY-MM-DD HH:MM:SS` in UTC, from seconds since 1970, with the date part of recent days
+    /// written once.
+    private mutating func timestamp(_ out: inout [UInt8], _ seconds: Int64) {
+        let day = Self.floorDiv(seconds, 86_400)
+        let daysBefore = Int(Self.floorDiv(now, 86_400) - day)
+        guard dayBytes.indices.contains(daysBefore) else { return Self.timestamp(&out, seconds) }
+        if dayBytes[daysBefore].isEmpty {
+            var bytes: [UInt8] = []
+            Self.timestamp(&bytes, day * 86_400)
+            dayBytes[daysBefore] = Array(bytes.prefix(11))
+        }
+        let time = Int(seconds - day * 86_400)
+        out += dayBytes[daysBefore]
+        Self.two(&out, time / 3600); out.append(0x3A); Self.two(&out, time / 60 % 60); out.append(0x3A); Self.two(&out, time % 60)
+    }
 
     /// `YYYY-MM-DD HH:MM:SS` in UTC, from seconds since 1970.
     static func timestamp(_ out: inout [UInt8], _ seconds: Int64) {
