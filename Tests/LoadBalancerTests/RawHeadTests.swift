@@ -58,51 +58,59 @@ import Testing
     }
 
     @Test func connectionTokensDecideKeepAliveAndNameHopByHopHeaders() throws {
-        #expect(try !self.request("GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").0.isKeepAlive)
+        #expect(try !self.request("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\n\r\n").0.isKeepAlive)
         #expect(try self.request("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").0.isKeepAlive)
-        let named = try self.request("GET / HTTP/1.1\r\nConnection: x-secret ,keep-alive\r\n\r\n").0
+        let named = try self.request("GET / HTTP/1.1\r\nHost: a\r\nConnection: x-secret ,keep-alive\r\n\r\n").0
         #expect(named.connectionNamesHeaders)
         #expect(named.isKeepAlive)
-        #expect(try !self.request("GET / HTTP/1.1\r\nConnection: keep-alive\r\n\r\n").0.connectionNamesHeaders)
+        #expect(try !self.request("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive\r\n\r\n").0.connectionNamesHeaders)
     }
 
     @Test func knowsTheMethodsAndKeepsOthersAsTheyAre() throws {
-        #expect(try self.request("HEAD / HTTP/1.1\r\n\r\n").0.method == .HEAD)
-        #expect(try self.request("DELETE / HTTP/1.1\r\n\r\n").0.method == .DELETE)
-        #expect(try self.request("OPTIONS * HTTP/1.1\r\n\r\n").0.method == .OPTIONS)
-        #expect(try self.request("PATCH / HTTP/1.1\r\n\r\n").0.method == .PATCH)
-        #expect(try self.request("BREW / HTTP/1.1\r\n\r\n").0.method == .RAW(value: "BREW"))
+        #expect(try self.request("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n").0.method == .HEAD)
+        #expect(try self.request("DELETE / HTTP/1.1\r\nHost: a\r\n\r\n").0.method == .DELETE)
+        #expect(try self.request("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").0.method == .OPTIONS)
+        #expect(try self.request("PATCH / HTTP/1.1\r\nHost: a\r\n\r\n").0.method == .PATCH)
+        #expect(try self.request("BREW / HTTP/1.1\r\nHost: a\r\n\r\n").0.method == .RAW(value: "BREW"))
     }
 
     @Test func expectContinueIsSeenOnHTTP11Only() throws {
-        #expect(try self.request("PUT / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n").0.expectsContinue)
+        #expect(try self.request("PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n").0.expectsContinue)
         #expect(try !self.request("PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").0.expectsContinue)
     }
 
     @Test func chunkedIsTheOnlyRequestTransferCoding() throws {
-        #expect(try self.request("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n").0.framing == .chunked)
-        #expect(self.refusal("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") == .unsupportedTransferEncoding)
-        #expect(self.refusal("POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n") == .unsupportedTransferEncoding)
-        #expect(self.refusal("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(try self.request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n").0.framing == .chunked)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n") == .unsupportedTransferEncoding)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") == .unsupportedTransferEncoding)
     }
 
     @Test func framingThatCouldBeReadTwoWaysIsRefused() {
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n") == .malformed)
         #expect(self.refusal("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n") == .malformed)
-        #expect(self.refusal("POST / HTTP/1.1\r\nContent-Length: 9999999999999999999\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n") == .malformed)
+        #expect(self.refusal("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9999999999999999999\r\n\r\n") == .malformed)
     }
 
     @Test func twoHostsAreRefused() {
         #expect(self.refusal("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == .malformed)
     }
 
+    @Test func anHTTP11RequestNeedsAHost() {
+        #expect(self.refusal("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n") == .malformed)
+        #expect(self.refusal("GET / HTTP/1.1\r\nhost:\r\n\r\n") == nil)  // empty, as RFC 9112 allows
+        #expect(self.refusal("GET / HTTP/1.0\r\n\r\n") == nil)
+        // A response has no Host.
+        #expect(throws: Never.self) { try RawHead.parse(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), kind: .response, maxBytes: 100) }
+    }
+
     @Test func aRepeatedEqualContentLengthIsOneLength() throws {
-        #expect(try self.request("POST / HTTP/1.1\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n").0.framing == .length(3))
+        #expect(try self.request("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\n").0.framing == .length(3))
     }
 
     @Test func malformedLinesAreRefused() {
@@ -111,14 +119,14 @@ import Testing
             "GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",  // obs-fold
             "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",  // bare CR
             "GET / HTTP/1.1\r\nHost: a\u{0}b\r\n\r\n",  // NUL
-            "GET / HTTP/1.1\r\n: novalue\r\n\r\n",  // empty name
-            "GET / HTTP/1.1\r\nno colon\r\n\r\n",
-            "GET  / HTTP/1.1\r\n\r\n",  // two spaces
+            "GET / HTTP/1.1\r\nHost: a\r\n: novalue\r\n\r\n",  // empty name
+            "GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n",
+            "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",  // two spaces
             "GET / HTTP/1.1 \r\n\r\n",
-            "GET /\u{7F} HTTP/1.1\r\n\r\n",
+            "GET /\u{7F} HTTP/1.1\r\nHost: a\r\n\r\n",
             "GET / http/1.1\r\n\r\n",
             "GET / HTTP/11\r\n\r\n",
-            "G(T / HTTP/1.1\r\n\r\n",
+            "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
             "GET\r\n\r\n",
         ] {
             #expect(self.refusal(text) == .malformed, "\(text.debugDescription)")
@@ -128,7 +136,7 @@ import Testing
     }
 
     @Test func aHeadOverTheLimitIsTooLargeEvenBeforeItEnds() {
-        let long = "GET / HTTP/1.1\r\nX-Long: " + String(repeating: "a", count: 200)
+        let long = "GET / HTTP/1.1\r\nHost: a\r\nX-Long: " + String(repeating: "a", count: 200)
         #expect(self.refusal(long, maxBytes: 100) == .tooLarge)
         #expect(self.refusal(long + "\r\n\r\n", maxBytes: 100) == .tooLarge)
         #expect(self.refusal(long + "\r\n\r\n", maxBytes: 300) == nil)

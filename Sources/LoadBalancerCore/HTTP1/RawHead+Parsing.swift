@@ -153,6 +153,10 @@ extension RawHead {
             lineStart = lineEnd + 1
         }
 
+        // RFC 9112 §3.2: an HTTP/1.1 request without Host gets a 400 (a backend would have to
+        // guess which site it is for).
+        if kind == .request && minor == 1 && hosts == 0 { throw .malformed }
+
         // One framing only (RFC 9112 §6.1): both, or chunked in HTTP/1.0, could be read two ways.
         var framing = Framing.none
         if transferEncodings > 0 {

@@ -14,7 +14,8 @@ enum HeaderName: Sendable, Equatable {
     case forwardedFor
     case forwardedProto
     case forwardedHost
-    /// `Forwarded` and `X-Real-IP`: believed from trusted proxies only.
+    /// `Forwarded`, `X-Real-IP` and every other `X-Forwarded-*` (`-Port`, `-Prefix`, `-Ssl`…):
+    /// passed on from trusted proxies only, as a backend may build URLs or decide on HTTPS from them.
     case otherForwarding
 
     /// The name in `raw[range]`.
@@ -35,6 +36,9 @@ enum HeaderName: Sendable, Equatable {
         case 18: self = `is`("proxy-authenticate") ? .hopByHop : .ordinary
         case 19: self = `is`("proxy-authorization") ? .hopByHop : .ordinary
         default: self = .ordinary
+        }
+        if self == .ordinary && range.count > 12 && RawHead.equals(raw, range.lowerBound..<(range.lowerBound + 12), "x-forwarded-") {
+            self = .otherForwarding
         }
     }
 }

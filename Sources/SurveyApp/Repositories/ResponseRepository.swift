@@ -144,7 +144,7 @@ struct MariaDBResponseRepository: ResponseRepository {
             let locked = try await lock(userID, on: connection)
             if locked.isCompleted { return .alreadyCompleted }
             if let missing = (0..<page).first(where: { locked.pagesSaved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
-            try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
+            _ = try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
             let now = Date()
             try await connection.execute(
                 "UPDATE responses SET completed_at = \(now), submission_nonce = \(nonce) WHERE user_id = \(userID) AND completed_at IS NULL")
