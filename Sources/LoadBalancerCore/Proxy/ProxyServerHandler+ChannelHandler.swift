@@ -45,7 +45,10 @@ extension ProxyServerHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .lingering = self.state { return }
+        if case .lingering = self.state {
+            self.droppedWhileLingering(Self.unwrapInboundIn(data).readableBytes, context: context)
+            return
+        }
         self.clientBytesArrived()
         self.inClientBurst = true
         self.reader.append(Self.unwrapInboundIn(data))

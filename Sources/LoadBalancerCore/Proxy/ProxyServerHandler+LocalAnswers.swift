@@ -33,22 +33,51 @@ extension ProxyServerHandler {
             self.setDeadline(.body, after: self.configuration.client.bodyTimeout)
             self.resumeClientReadsIfAllowed()
         } else if !exchange.requestEnded {
-            self.state = .lingering
-            self.setDeadline(.idle, after: .seconds(2))
-            self.resumeClientReadsIfAllowed()
+            self.linger(after: page.bytes, context: context)
+            return
         } else {
             self.state = .closing
             self.clearDeadline()
         }
-        let lingering: Bool
-        if case .lingering = self.state { lingering = true } else { lingering = false }
         let written = context.writeAndFlush(Self.wrapOutboundOut(page.bytes))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in
-                context.close(mode: lingering ? .output : .all, promise: nil)
+                context.close(promise: nil)
             }
         } else {
             self.readRequests()
+        }
+    }
+
+    /// How long a lingering close waits for the client's next bytes, and for all of them.
+    static let lingerTimeout = TimeAmount.seconds(2)
+    static let lingerTime = TimeAmount.seconds(30)
+
+    /// Writes `last` (the end of an answer), then closes our side while the client is still
+    /// sending a request body: what it sends is read and dropped while it keeps coming (as nginx's
+    /// lingering close), so that the unread bytes do not make the kernel reset the connection
+    /// before the client has read the answer. It ends after `lingerTimeout` without a byte,
+    /// `lingerTime` in all, or `maxBodyBytes` dropped.
+    func linger(after last: ByteBuffer, context: ChannelHandlerContext) {
+        self.state = .lingering
+        self.discardedBytes = 0
+        self.lingerEnd = .now() + Self.lingerTime
+        self.setDeadline(.idle, after: Self.lingerTimeout)
+        self.resumeClientReadsIfAllowed()
+        context.writeAndFlush(Self.wrapOutboundOut(last)).assumeIsolated().whenComplete { _ in
+            context.close(mode: .output, promise: nil)
+        }
+    }
+
+    /// Bytes that came while lingering: dropped, and the wait goes on unless a limit is reached.
+    func droppedWhileLingering(_ count: Int, context: ChannelHandlerContext) {
+        self.discardedBytes += count
+        if self.discardedBytes > self.configuration.client.maxBodyBytes || NIODeadline.now() >= self.lingerEnd {
+            self.state = .closing
+            self.clearDeadline()
+            context.close(promise: nil)
+        } else {
+            self.setDeadline(.idle, after: Self.lingerTimeout)
         }
     }
 

@@ -101,6 +101,9 @@ extension ProxyServerHandler {
             self.becomeIdle()
             context.flush()
             self.readRequests()
+        } else if !exchange.requestEnded {
+            // The client is still sending a body the backend did not wait for.
+            self.linger(after: ByteBuffer(), context: context)
         } else {
             self.state = .closing
             self.clearDeadline()

@@ -38,9 +38,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// The balancer answered itself and keeps the connection: the rest of the request body is
         /// read and dropped. (An answer that closes the connection goes to `lingering`.)
         case answeredLocally
-        /// Answered and closing: our side is shut, and what the client still sends is read and
-        /// dropped for a moment, so that the unread bytes do not make the kernel reset the
-        /// connection before the client has read the answer (nginx's lingering close).
+        /// Answered while the client was still sending: our side is shut and what still comes is
+        /// read and dropped for a while (`linger(after:context:)`), then the connection closes.
         case lingering
         case closing
     }
@@ -75,6 +74,8 @@ final class ProxyServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// are flushed once at its end rather than one by one.
     var inClientBurst = false
     var discardedBytes = 0
+    /// When a lingering close ends even if the client is still sending.
+    var lingerEnd = NIODeadline.distantFuture
 
     var deadline: NIODeadline?
     var deadlineKind = Timeout.idle

@@ -155,9 +155,11 @@ final class RawConnection: Sendable {
     let channel: any Channel
     private let bytes: NIOLockedValueBox<ByteBuffer>
 
-    static func connect(port: Int) async throws -> RawConnection {
+    /// With `halfClosable`, the connection stays open for writing after the server's FIN.
+    static func connect(port: Int, halfClosable: Bool = false) async throws -> RawConnection {
         let bytes = NIOLockedValueBox(ByteBuffer())
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: halfClosable)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RawCollector(bytes: bytes))
