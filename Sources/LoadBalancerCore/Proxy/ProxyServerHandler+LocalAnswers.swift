@@ -50,14 +50,14 @@ extension ProxyServerHandler {
     }
 
     /// How long a lingering close waits for the client's next bytes, and for all of them.
-    static let lingerTimeout = TimeAmount.seconds(2)
+    static let lingerTimeout = TimeAmount.seconds(5)
     static let lingerTime = TimeAmount.seconds(30)
 
     /// Writes `last` (the end of an answer), then closes our side while the client is still
     /// sending a request body: what it sends is read and dropped while it keeps coming (as nginx's
     /// lingering close), so that the unread bytes do not make the kernel reset the connection
-    /// before the client has read the answer. It ends after `lingerTimeout` without a byte,
-    /// `lingerTime` in all, or `maxBodyBytes` dropped.
+    /// before the client has read the answer. It ends after `lingerTimeout` without a byte
+    /// (nginx's `lingering_timeout`), `lingerTime` in all, or `maxBodyBytes` dropped.
     func linger(after last: ByteBuffer, context: ChannelHandlerContext) {
         self.state = .lingering
         self.discardedBytes = 0
