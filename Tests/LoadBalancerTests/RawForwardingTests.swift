@@ -50,6 +50,13 @@ import Testing
         #expect(head.isKeepAlive)
     }
 
+    @Test func anHTTP10RequestWithoutHostGoesUpWithAnEmptyOne() throws {
+        var id = "generated"
+        let (head, _) = try self.upstream("GET / HTTP/1.0\r\n\r\n", client: .init(address: "192.0.2.1", isTrustedProxy: false), id: &id)
+        #expect(head.values("host") == [""])
+        #expect(head.values("x-forwarded-host").isEmpty)
+    }
+
     @Test func forwardedFieldsFromAnUntrustedPeerAreReplaced() throws {
         var id = "generated"
         let (head, _) = try self.upstream(

@@ -55,6 +55,11 @@ extension ForwardingHeaders {
                 if client.isTrustedProxy { head.copy(field, into: &buffer) }
             }
         }
+        if host == nil {
+            // Only HTTP/1.0 requests come without one; HTTP/1.1 needs it, empty when the client
+            // named no host (RFC 9112 §3.2).
+            buffer.writeStaticString("host: \r\n")
+        }
         switch head.framing {
         case .chunked:
             buffer.writeStaticString("transfer-encoding: chunked\r\n")
