@@ -115,8 +115,8 @@ struct SeedRows {
                 case .reason: capacity = R.reasons.count
                 case .priorities: capacity = R.priorities.count
                 case .hours: capacity = R.hours.count
-                case .household: capacity = 21
-                case .likelihood: capacity = 11
+                case .household: capacity = R.maxHouseholdSize + 1
+                case .likelihood: capacity = R.maxLikelihood + 1
                 case .spend, nil: capacity = 0
                 }
             }

@@ -47,6 +47,9 @@ struct SyntheticResponses {
     static let priorities = ["price", "quality", "proximity", "variety", "service", "opening-hours", "parking", "delivery"]
     static let reasons = ["too-far", "happy-with-current", "prices", "other"]
     static let hours = ["morning", "afternoon", "evening", "late-night", "weekends"]
+    /// The largest household drawn, and the top of the 0–10 likelihood scale.
+    static let maxHouseholdSize = 20
+    static let maxLikelihood = 10
     static let stores = ["Supermercado Bom Preço", "Mercado São José", "Atacadão da Vila", "Mercadinho da Esquina", "Hiper Centro", "Feira livre"]
     static let otherDistricts = ["Parque das Flores", "Jardim Europa", "Vila Operária", "Bairro Alto", "Chácaras"]
     static let comments = [
@@ -73,12 +76,12 @@ struct SyntheticResponses {
         let income = pick(Self.incomeWeights)
         let age = pick(Self.ageWeights)
         let familyAge = (1...3).contains(age)
-        let householdSize = min(20, max(1, Int((familyAge ? 3.2 : 2.1) + normal() * 1.3 + 0.5)))
+        let householdSize = min(Self.maxHouseholdSize, max(1, Int((familyAge ? 3.2 : 2.1) + normal() * 1.3 + 0.5)))
         // Spend: a base per household member, scaled by income, with log-normal noise.
         let spendValue = (180 + 170 * Double(householdSize)) * Self.incomeSpendFactor[income] * exp(normal() * 0.3)
         let spendCents = Int((min(spendValue, 50_000) * 100).rounded())
         let distance = Self.districtDistance[district]
-        let likelihood = min(10, max(0, Int((3.2 + 1.4 * Double(3 - distance) + normal() * 2.0).rounded())))
+        let likelihood = min(Self.maxLikelihood, max(0, Int((3.2 + 1.4 * Double(3 - distance) + normal() * 2.0).rounded())))
         var reason: Int?
         if likelihood <= 3 {
             reason = distance >= 2 && uniform() < 0.7 ? 0 : 1 + pick(Self.reasonWeights)
