@@ -11,7 +11,7 @@ export MARIADB_PORT=${TEST_MARIADB_PORT:-33306}
 export REDIS_PORT=${TEST_REDIS_PORT:-36380}
 export DB_NAME=survey_test DB_USER=survey_test DB_GRANT_ALL=1 REDIS_APPENDONLY=no MARIADB_TLS=1
 # Tests write a lot and need no durability.
-export MARIADB_EXTRA_ARGS="--innodb-flush-log-at-trx-commit=2 --innodb-buffer-pool-size=256M"
+export MARIADB_EXTRA_ARGS="--innodb-flush-log-at-trx-commit=2 --innodb-buffer-pool-size=256M --innodb-log-file-size=96M"
 
 # Tests that kill and restart a server start private ones under here; stop whatever a crashed or
 # interrupted run left behind, now and at exit.
