@@ -124,7 +124,12 @@ struct ResponseExport: Sendable {
             if case .multiColumns(let options) = column {
                 // A completed response saw the question: nothing ticked is a 0 for every option.
                 let written: Void? = try row.withBytes(index) { list in
-                    for option in options { writer.append(.boolean(Self.commaList(list, contains: option))) }
+                    if options.count <= 64 {
+                        let ticked = Self.ticked(list, options: options)
+                        for bit in 0..<options.count { writer.append(.boolean(ticked & (1 << bit) != 0)) }
+                    } else {
+                        for option in options { writer.append(.boolean(Self.commaList(list, contains: option))) }
+                    }
                 }
                 if written == nil {
                     for _ in options { writer.append(.boolean(false)) }
@@ -164,6 +169,23 @@ struct ResponseExport: Sendable {
             }
         }
         writer.endRow()
+    }
+
+    /// Which of (at most 64) `options` the comma-separated `list` (a `SET` value, `a,b,c`) holds,
+    /// as bits in option order: one pass over the list, however many options there are.
+    static func ticked(_ list: UnsafeBufferPointer<UInt8>, options: [[UInt8]]) -> UInt64 {
+        var bits: UInt64 = 0
+        var start = 0
+        while start < list.count {
+            var end = start
+            while end < list.count && list[end] != UInt8(ascii: ",") { end += 1 }
+            let item = UnsafeBufferPointer(rebasing: list[start..<end])
+            if let found = options.firstIndex(where: { $0.count == item.count && $0.elementsEqual(item) }), found < 64 {
+                bits |= 1 << UInt64(found)
+            }
+            start = end + 1
+        }
+        return bits
     }
 
     /// Whether the comma-separated `list` (a `SET` value, `a,b,c`) holds `item`.

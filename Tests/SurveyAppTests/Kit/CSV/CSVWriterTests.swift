@@ -111,6 +111,20 @@ struct CSVWriterTests {
         #expect(cell(.integer(1_234_567)) == "1234567")
         #expect(cell(.integer(Int.max)) == String(Int.max))
         #expect(cell(.integer(Int.min)) == String(Int.min))
+        // Around the short path (one to four digits) and the long one.
+        for value in [7, 10, 42, 99, 100, 999, 1000, 9999, 10_000, 99_999, -9999, -10_000] {
+            #expect(cell(.integer(value)) == String(value))
+        }
+    }
+
+    @Test("timestamp fields are zero-padded to their widths")
+    func timestampPadding() {
+        var writer = CSVWriter(format: .analysis)
+        writer.appendTimestamp(UTCDateTime(year: 5, month: 1, day: 2, hour: 3, minute: 4, second: 9))
+        writer.appendTimestamp(UTCDateTime(year: 987, month: 12, day: 31, hour: 23, minute: 59, second: 58))
+        writer.appendTimestamp(UTCDateTime(year: 12345, month: 10, day: 10, hour: 10, minute: 10, second: 10))
+        writer.endRow()
+        #expect(String(decoding: writer.takeBytes(), as: UTF8.self) == "0005-01-02T03:04:09Z,0987-12-31T23:59:58Z,12345-10-10T10:10:10Z\r\n")
     }
 
     @Test("decimals are formatted exactly with the format's separator", arguments: [

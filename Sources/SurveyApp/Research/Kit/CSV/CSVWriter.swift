@@ -206,6 +206,16 @@ struct CSVWriter {
 
     /// Writes `value` in base 10, left-padded with zeros to `minimumWidth` (at most 20).
     private mutating func appendDigits(_ value: UInt, minimumWidth: Int) {
+        // Most values written (ids, answers, every field of a timestamp) have one to four
+        // digits: written byte by byte, they cost no scratch buffer and no copy.
+        if value < 10_000 && minimumWidth <= 4 {
+            let width = max(minimumWidth, value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : 4)
+            if width >= 4 { buffer.append(Self.digit(value / 1000)) }
+            if width >= 3 { buffer.append(Self.digit(value / 100 % 10)) }
+            if width >= 2 { buffer.append(Self.digit(value / 10 % 10)) }
+            buffer.append(Self.digit(value % 10))
+            return
+        }
         // Digits come out least significant first: fill a scratch buffer from its end.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { scratch in
             var index = scratch.count
@@ -222,6 +232,9 @@ struct CSVWriter {
             buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[index...]))
         }
     }
+
+    /// The ASCII digit for 0...9.
+    private static func digit(_ value: UInt) -> UInt8 { UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value) }
 
     /// Writes an exact decimal with the format's decimal separator.
     ///
