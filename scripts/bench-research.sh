@@ -95,26 +95,35 @@ for page in "/research" "/research?district=centro&income_band=C" "/research?fro
     printf '  %-62s %6.3f s  (target < 1 s: %s)\n' "$page" "$worst" "$(awk -v t="$worst" 'BEGIN { print (t < 1 ? "met" : "MISSED") }')"
 done
 
-# The export beside the mariadb client reading the same rows.
+# The export beside the mariadb client reading the same rows: three rounds, alternating, and the
+# best time of each side counts (this VM's speed wanders by a third from one moment to the next;
+# the best round is the least disturbed one). Resident memory is sampled through all of them.
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$app/status"; }
 peak_file=$(mktemp)
 ( peak=0; while kill -0 $app 2>/dev/null && [ -f "$peak_file" ]; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r && echo "$peak" > "$peak_file.v"; sleep 0.05; done ) &
 sampler=$!
 before=$(rss)
-export_out=$(curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}' -b "$jar" "$base/research/export.csv?preset=analysis")
-rm -f "$peak_file"; wait $sampler 2>/dev/null || true
-peak=$(cat "$peak_file.v" 2>/dev/null || echo "$before")
-read -r code seconds bytes <<< "$export_out"
-[ "$code" = 200 ] || { echo "bench: the export answered $code" >&2; exit 1; }
 rows=$(sql -N -e "SELECT COUNT(*) FROM bench_research.responses WHERE completed_at IS NOT NULL")
 columns=$(sql -N -e "SELECT GROUP_CONCAT(CONCAT('\`', column_name, '\`') ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'bench_research' AND table_name = 'responses' AND column_name NOT IN ('user_id', 'survey_id', 'pages_saved', 'consented_at', 'submission_nonce', 'updated_at')")
-start=$(date +%s.%N)
-sql --batch --quick -e "SELECT $columns FROM bench_research.responses WHERE completed_at IS NOT NULL ORDER BY id" > /dev/null
-reference=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+echo "[bench] CSV export of $rows completed responses (analysis preset), three rounds beside the mariadb client"
+seconds="" reference=""
+for round in 1 2 3; do
+    export_out=$(curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}' -b "$jar" "$base/research/export.csv?preset=analysis")
+    read -r code took bytes <<< "$export_out"
+    [ "$code" = 200 ] || { echo "bench: the export answered $code" >&2; exit 1; }
+    start=$(date +%s.%N)
+    sql --batch --quick -e "SELECT $columns FROM bench_research.responses WHERE completed_at IS NOT NULL ORDER BY id" > /dev/null
+    took_reference=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+    printf '  round %d: export %.2f s, mariadb client %.2f s\n' "$round" "$took" "$took_reference"
+    seconds=$(awk -v a="$took" -v b="${seconds:-$took}" 'BEGIN { print (a < b ? a : b) }')
+    reference=$(awk -v a="$took_reference" -v b="${reference:-$took_reference}" 'BEGIN { print (a < b ? a : b) }')
+done
+rm -f "$peak_file"; wait $sampler 2>/dev/null || true
+peak=$(cat "$peak_file.v" 2>/dev/null || echo "$before")
 ours_rate=$(awk -v r="$rows" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')
 ref_rate=$(awk -v r="$rows" -v s="$reference" 'BEGIN { printf "%.0f", r / s }')
 growth=$(( (peak - before) / 1024 ))
-echo "[bench] CSV export of $rows completed responses ($((bytes / 1048576)) MiB)"
+printf '  best of each (a %d MiB file):\n' $((bytes / 1048576))
 printf '  export rows/s: ours %s, mariadb --batch --quick %s, ratio %.2fx (target >= 0.7x: %s)\n' "$ours_rate" "$ref_rate" \
     "$(awk -v a="$ours_rate" -v b="$ref_rate" 'BEGIN { print a / b }')" "$(awk -v a="$ours_rate" -v b="$ref_rate" 'BEGIN { print (a / b >= 0.7 ? "met" : "MISSED") }')"
 printf '  app resident memory: %d MiB before, %d MiB peak, growth %d MiB (target < 50 MB: %s)\n' $((before / 1024)) $((peak / 1024)) "$growth" \
