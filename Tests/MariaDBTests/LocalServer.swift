@@ -38,6 +38,8 @@ struct LocalServer {
         let environment = [
             "SERVICES_DIR=\(directory)", "MARIADB_PORT=\(mariaDBPort)", "REDIS_PORT=\(redisPort)",
             "REDIS_APPENDONLY=no", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            // The test run's server settings (a small redo log and buffer pool) for these too.
+            "MARIADB_EXTRA_ARGS=\(ProcessInfo.processInfo.environment["MARIADB_EXTRA_ARGS"] ?? "--innodb-log-file-size=96M")",
         ]
         let status = try ChildProcess.run("/bin/bash", [Self.script] + arguments, environment: environment, outputPath: log)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
