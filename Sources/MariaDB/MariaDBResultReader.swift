@@ -22,6 +22,11 @@ final class MariaDBResultReader {
     private let capacities: [Int]
     private(set) var finished = false
 
+    /// What reading a result whose statement has been closed (with its connection) throws.
+    private static var closedWhileReading: MariaDBError {
+        MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
+    }
+
     /// Text and blob columns start with buffers of at most this size; a longer value is fetched
     /// on its own with `mysql_stmt_fetch_column`.
     private static let inlineLimit = 4096
@@ -128,7 +133,7 @@ final class MariaDBResultReader {
         guard !finished else { return false }
         guard let stmt = statement.handle else {
             finished = true
-            throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
+            throw Self.closedWhileReading
         }
         let io = statement.io
         for _ in 0..<limit {
@@ -250,7 +255,7 @@ final class MariaDBResultReader {
             return try body(UnsafeRawBufferPointer(start: buffers[i], count: length))
         }
         guard let stmt = statement.handle else {
-            throw MariaDBError(kind: .connection, code: 2006, message: "the connection closed while its result was being read", mayHaveRun: true)
+            throw Self.closedWhileReading
         }
         let whole = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 1)
         let fetchedLength = UnsafeMutablePointer<UInt>.allocate(capacity: 1)
