@@ -221,16 +221,17 @@ struct SeedRows {
             return text
         }
         var totals = ResponseCounts.Totals()
-        var counted: [(cell: Int, slot: Int, answer: Int, sum: ResponseCounts.Totals.Sums)] = []
+        // Every non-empty (cell, slot, answer), dense and sparse alike, then named as the app keys them.
+        var found: [(cell: Int, slot: Int, answer: Int, sum: ResponseCounts.Totals.Sums)] = []
         for (cell, block) in cellBlocks {
             for slot in 0..<32 where slotCapacities[slot] > 0 {
                 for answer in 0..<slotCapacities[slot] where dense[block + slotOffsets[slot] + answer].n != 0 {
-                    counted.append((cell, slot, answer, dense[block + slotOffsets[slot] + answer]))
+                    found.append((cell, slot, answer, dense[block + slotOffsets[slot] + answer]))
                 }
             }
         }
-        for (key, sum) in sparse { counted.append((key >> 29, (key >> 24) & 31, key & 0xFF_FFFF, sum)) }
-        for (cell, slot, answer, sum) in counted {
+        for (key, sum) in sparse { found.append((key >> 29, (key >> 24) & 31, key & 0xFF_FFFF, sum)) }
+        for (cell, slot, answer, sum) in found {
             let text: String
             switch slot {
             case Self.durationSlot: text = String(answer)

@@ -176,7 +176,7 @@ struct Seeder {
                 // The files are UTF-8 written from Swift strings. Read as `binary`, the server cuts
                 // fields byte by byte instead of decoding every character twice (once to split
                 // the line, once into the column); each value is still checked as it is stored.
-                // On 1M responses this takes about 18 % less of the server's CPU.
+                // On 1M responses this takes about 15 % less of the server's CPU (1785 against 1522 ticks).
                 try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '\(file.path)' INTO TABLE \(table) CHARACTER SET binary (\(columns))")
             } catch {
                 _ = try? await connection.execute(unsafeSQL: "SET SESSION unique_checks = 1, foreign_key_checks = 1")
