@@ -10,7 +10,9 @@ import Testing
         try await stopping(upstreams) {
             try await withBalancer(upstreams) { balancer, port in
                 let busy = try await TestConnection.connect(port: port)
-                async let slow = busy.request(.GET, "/slow/1000")
+                // Slow enough that the poll below sees it in flight even when every suite starts at
+                // once on two cores (a 1 s request was once over before the poll got a turn).
+                async let slow = busy.request(.GET, "/slow/4000")
                 #expect(await eventually { balancer.registry.snapshot().contains { $0.inFlight == 1 } })
                 let draining = try #require(balancer.registry.snapshot().first { $0.inFlight == 1 }).address
                 let other = try #require(upstreams.first { $0.address != draining })
@@ -27,7 +29,7 @@ import Testing
                 }
                 let finished = try await slow
                 #expect(finished.status == 200)
-                #expect(finished.text.hasSuffix("/slow/1000"))
+                #expect(finished.text.hasSuffix("/slow/4000"))
 
                 #expect(try await admin.request(.POST, "/backends/\(draining)/undrain").status == 200)
                 var names: Set<String> = []
