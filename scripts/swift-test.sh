@@ -3,17 +3,22 @@
 # tests that started and never finished: after a crash, the CI log's tail is the backtrace, and
 # this names the test that was running. A crash prints a short backtrace of the crashed thread
 # (a full one of every thread takes minutes on the debug build); SWIFT_BACKTRACE overrides it.
+#
+# A run that hangs would otherwise hold CI until its own limit and print nothing useful (the
+# output of a killed process is lost in its buffers). So the output is line-buffered, and a
+# watchdog stops a run still going after SWIFT_TEST_TIMEOUT seconds (default 900; a whole run
+# takes two to four minutes): it prints every thread's stack of the test process, then the
+# tests that had not finished, and fails.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log_dir=$ROOT/.local/test-logs
 mkdir -p "$log_dir"
 log=$log_dir/swift-test-$$.log
+stacks=$log_dir/stacks-$$.txt
+limit=${SWIFT_TEST_TIMEOUT:-900}
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=yes,interactive=no,threads=crashed,symbolicate=fast,images=mentioned}
 
-swift test "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-if [ "$status" -ne 0 ]; then
-    echo "swift test exited with $status. Tests that started and did not finish:"
+unfinished() {
     # Swift Testing: "◇ Test name() started." then "✔ Test name() passed…" / "✘ … failed…".
     # Cases of a parameterised test print no end line of their own: their test's line counts.
     awk '
@@ -25,8 +30,56 @@ if [ "$status" -ne 0 ]; then
         }
         END { n = 0; for (t in open) if (open[t] > 0) { print "  " t; n++ } if (n == 0) print "  (none)" }
     ' "$log"
+}
+
+# Every process below `pid`, deepest last.
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+# `setsid` puts the run in a process group of its own, so the watchdog can stop all of it.
+setsid stdbuf -oL -eL swift test "$@" > >(tee "$log") 2>&1 &
+pid=$!
+(
+    waited=0
+    while [ "$waited" -lt "$limit" ]; do
+        sleep 5
+        waited=$((waited + 5))
+        kill -0 "$pid" 2>/dev/null || exit 0
+    done
+    echo
+    echo "swift test is still running after $limit s (SWIFT_TEST_TIMEOUT): it is stuck."
+    for p in $(descendants "$pid"); do
+        case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+            *PackageTe*|*xctest*|swiftpm-testing*)
+                echo "Stacks of every thread of process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-120)):"
+                timeout 180 gdb -p "$p" -batch -nx -ex "set pagination off" -ex "thread apply all bt 30" \
+                    > "$stacks" 2>&1
+                # The Swift frames, demangled where the toolchain can: enough to see who waits on what.
+                grep -E '^(Thread|#)' "$stacks" | cut -c1-220 \
+                    | { swift demangle --simplified 2>/dev/null || cat; }
+                ;;
+        esac
+    done
+    kill -TERM -- "-$pid" 2>/dev/null
+    sleep 5
+    kill -KILL -- "-$pid" 2>/dev/null
+) &
+watchdog=$!
+
+wait "$pid"
+status=$?
+kill "$watchdog" 2>/dev/null
+wait  # the watchdog, and tee until the last line is in the log
+if [ "$status" -ne 0 ]; then
+    echo "swift test exited with $status. Tests that started and did not finish:"
+    unfinished
     echo "Full output: $log"
 else
-    rm -f "$log"
+    rm -f "$log" "$stacks"
 fi
 exit "$status"
