@@ -53,7 +53,10 @@ pid=$!
     done
     echo
     echo "swift test is still running after $limit s (SWIFT_TEST_TIMEOUT): it is stuck."
-    for p in $(descendants "$pid"); do
+    # SwiftPM starts the test binary in a process group of its own, and a stuck one ignores
+    # SIGTERM: each process is killed by its id.
+    stuck=$(descendants "$pid")
+    for p in $stuck; do
         case "$(cat "/proc/$p/comm" 2>/dev/null)" in
             *PackageTe*|*xctest*|swiftpm-testing*)
                 echo "Stacks of every thread of process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-120)):"
@@ -65,8 +68,7 @@ pid=$!
                 ;;
         esac
     done
-    kill -TERM -- "-$pid" 2>/dev/null
-    sleep 5
+    kill -KILL $stuck 2>/dev/null
     kill -KILL -- "-$pid" 2>/dev/null
 ) &
 watchdog=$!

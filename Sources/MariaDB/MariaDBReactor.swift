@@ -34,7 +34,7 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private let remote = Mutex(Remote())
     private let epfd: Int32
     private let wakeFD: Int32
-    /// The loop's thread (`pthread_t`), 0 before it starts.
+    /// The loop's thread (`pthread_t`), 0 before it starts and once it has ended.
     private let thread = Atomic<UInt>(0)
     private let name: String
 
@@ -60,9 +60,10 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         startThread()
     }
 
-    /// Starts a thread running the loop; it holds the reactor until the loop ends.
+    /// Starts a thread running the loop; it holds the reactor until the loop ends. `thread` is 0
+    /// until the loop stores its id, which is all `isCurrent` needs. (Waiting here for the id
+    /// could wait forever: a loop with nothing to do stops at once and clears it again.)
     private func startThread() {
-        thread.store(0, ordering: .releasing)
         let context = Unmanaged.passRetained(self).toOpaque()
         var handle = pthread_t()
         let rc = pthread_create(&handle, nil, { argument in
@@ -73,10 +74,14 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         }, context)
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(handle)
-        while thread.load(ordering: .acquiring) == 0 { sched_yield() }
     }
 
+    /// Whether the caller runs on the loop's thread. The id is cleared when the loop ends, since
+    /// glibc hands a finished thread's `pthread_t` to the next thread it creates.
     var isCurrent: Bool { pthread_self() == thread.load(ordering: .relaxed) }
+
+    /// Whether a thread runs the loop now (tests).
+    var hasThread: Bool { remote.withLock { $0.running } }
 
     /// Ends the loop's thread once no job is queued and no connection waits on it (leases still
     /// running finish first). A job enqueued later starts a thread again, so a straggler of a
@@ -181,6 +186,10 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
                     // starts a new thread.
                     if r.stopping && waiting == 0 {
                         r.running = false
+                        // Forget this thread's id before anyone can see `running` false: once
+                        // the thread ends, the id may be handed to a new thread, and a job that
+                        // thread enqueued would pass `isCurrent`, go to `local` and never run.
+                        thread.store(0, ordering: .releasing)
                         return (true, true)
                     }
                     r.sleeping = true
