@@ -35,8 +35,10 @@ if [ $# -eq 0 ]; then
     # Everything in parallel, except two kinds of suites that run afterwards in processes of
     # their own: the balancer's live tests that check timings of a few seconds (a client sending
     # every 20 ms, a cut after a timeout), which missed them when every suite started at once on
-    # two cores; and the suite that measures the process's own memory, alone.
-    timed="SlowClientLiveTests|LingeringLiveTests|DrainLiveTests"
+    # two cores, and the reactor test that needs a new thread to get an ended thread's id, which
+    # other tests' new threads take first; and the suite that measures the process's own memory,
+    # alone.
+    timed="SlowClientLiveTests|LingeringLiveTests|DrainLiveTests|ReactorRestartTests"
     scripts/swift-test.sh --skip-build --skip "FlatMemoryTests|$timed"
     scripts/swift-test.sh --skip-build --filter "$timed"
     scripts/swift-test.sh --skip-build --filter FlatMemoryTests

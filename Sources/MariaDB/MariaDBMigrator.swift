@@ -3,9 +3,10 @@ import Logging
 
 /// Applies numbered migrations in order, once each, and records them in `schema_migrations`.
 ///
-/// The whole run holds the MariaDB named lock `GET_LOCK('schema_migrations')`, so N replicas that
-/// start together apply each migration exactly once: the first does the work, the others wait,
-/// then find nothing left to do.
+/// The whole run holds a MariaDB named lock for the database (`migrate:<database>`), so N
+/// replicas that start together apply each migration exactly once: the first does the work, the
+/// others wait, then find nothing left to do. Named locks are server-wide; with the database in
+/// the name, databases sharing a server do not wait for each other.
 public struct MariaDBMigrator: Sendable {
     public let client: MariaDBClient
     public let migrations: [MariaDBMigration]
@@ -23,18 +24,31 @@ public struct MariaDBMigrator: Sendable {
     @discardableResult
     public func migrate() async throws -> [Int] {
         try await client.withConnection { connection in
-            let seconds = Int(lockTimeout.components.seconds)
-            let locked = try await connection.query("SELECT GET_LOCK('schema_migrations', \(seconds)) AS got")
-            guard try locked.first?.decode("got", as: Int?.self) == 1 else {
-                throw MariaDBError(kind: .usage, message: "another process held the migration lock for \(seconds) s")
-            }
+            try await lock(on: connection)
             do {
                 let applied = try await applyPending(on: connection)
-                _ = try await connection.query("SELECT RELEASE_LOCK('schema_migrations') AS released")
+                _ = try await connection.query("SELECT RELEASE_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56))) AS released")
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT RELEASE_LOCK('schema_migrations') AS released")
+                _ = try? await connection.query("SELECT RELEASE_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56))) AS released")
                 throw error
+            }
+        }
+    }
+
+    /// Waits for the lock in slices of a few seconds: one `GET_LOCK` for the whole timeout would
+    /// outlast the connection's read timeout and end as a lost connection instead.
+    private func lock(on connection: MariaDBConnection) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + lockTimeout
+        while true {
+            let left = Int((deadline - clock.now).components.seconds)
+            let slice = max(1, min(5, left))
+            // Lock names are at most 64 characters; so are database names.
+            let rows = try await connection.query("SELECT GET_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56)), \(slice)) AS got")
+            if try rows.first?.decode("got", as: Int?.self) == 1 { return }
+            if clock.now >= deadline {
+                throw MariaDBError(kind: .usage, message: "another process held the migration lock for \(lockTimeout.components.seconds) s")
             }
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,11 +45,21 @@ public struct ChildProcess: Sendable {
     /// Runs to completion and returns the exit status (128 + signal when killed by one).
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String]? = nil, outputPath: String? = nil
-    ) throws -> Int32 {
-        try spawn(executable, arguments, environment: environment, outputPath: outputPath).waitForExit()
+    ) async throws -> Int32 {
+        try await spawn(executable, arguments, environment: environment, outputPath: outputPath).exited()
     }
 
-    /// Blocks until the child exits and reaps it.
+    /// Waits until the child exits, reaps it and returns its exit status. The blocking wait runs
+    /// on a thread of its own: the test process has only as many threads for tasks as cores
+    /// (two here), and two tests each waiting seconds for a server to start on them stalled
+    /// every other test meanwhile.
+    public func exited() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: waitForExit()) }.start()
+        }
+    }
+
+    /// Blocks until the child exits and reaps it. In async code, `exited()`.
     public func waitForExit() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {

@@ -103,7 +103,7 @@ struct ErrorTests {
 
         // A CA that did not sign the server's certificate is refused.
         let otherCA = NSTemporaryDirectory() + "other-ca-\(UUID().uuidString).pem"
-        let status = try ChildProcess.run("/usr/bin/openssl", [
+        let status = try await ChildProcess.run("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other",
             "-keyout", otherCA + ".key", "-out", otherCA,
         ])
@@ -117,16 +117,16 @@ struct ErrorTests {
     }
 
     @Test func tlsRequiredFailsAgainstAServerWithoutTLS() async throws {
-        let server = try LocalServer()
-        defer { server.remove() }
-        try server.run("start", "mariadb")
-        var configuration = try MariaDBConfiguration(url: server.databaseURL)
-        configuration.tls = .required
-        let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
-        let error = await #expect(throws: MariaDBError.self) { try await client.query("SELECT 1") }
-        #expect(error?.kind == .connection)
-        #expect(error?.message.contains("TLS") == true)
-        await client.shutdown()
+        try await LocalServer.with { server in
+            try await server.run("start", "mariadb")
+            var configuration = try MariaDBConfiguration(url: server.databaseURL)
+            configuration.tls = .required
+            let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
+            let error = await #expect(throws: MariaDBError.self) { try await client.query("SELECT 1") }
+            #expect(error?.kind == .connection)
+            #expect(error?.message.contains("TLS") == true)
+            await client.shutdown()
+        }
     }
 }
 

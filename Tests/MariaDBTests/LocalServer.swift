@@ -15,7 +15,20 @@ struct LocalServer {
         return root.appendingPathComponent("scripts/services.sh").path
     }
 
-    init() throws {
+    /// Runs `body` with a new private server directory, then stops its servers and removes it.
+    static func with<T>(_ body: (LocalServer) async throws -> T) async throws -> T {
+        let server = try LocalServer()
+        do {
+            let result = try await body(server)
+            await server.remove()
+            return result
+        } catch {
+            await server.remove()
+            throw error
+        }
+    }
+
+    private init() throws {
         // Under the test run's scratch folder, so `make test` stops it even if this process dies.
         let scratch = ProcessInfo.processInfo.environment["TEST_SCRATCH_DIR"] ?? NSTemporaryDirectory()
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
@@ -32,7 +45,7 @@ struct LocalServer {
 
     /// Runs the services script and waits for it.
     @discardableResult
-    func run(_ arguments: String...) throws -> String {
+    func run(_ arguments: String...) async throws -> String {
         let log = directory + "-\(UUID().uuidString.prefix(6)).log"
         defer { unlink(log) }
         let environment = [
@@ -41,7 +54,7 @@ struct LocalServer {
             // The test run's server settings (a small redo log and buffer pool) for these too.
             "MARIADB_EXTRA_ARGS=\(ProcessInfo.processInfo.environment["MARIADB_EXTRA_ARGS"] ?? "--innodb-log-file-size=96M")",
         ]
-        let status = try ChildProcess.run("/bin/bash", [Self.script] + arguments, environment: environment, outputPath: log)
+        let status = try await ChildProcess.run("/bin/bash", [Self.script] + arguments, environment: environment, outputPath: log)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         guard status == 0 else {
             throw TestSetupError("services.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
@@ -49,8 +62,8 @@ struct LocalServer {
         return output
     }
 
-    func remove() {
-        _ = try? run("stop")
+    func remove() async {
+        _ = try? await run("stop")
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

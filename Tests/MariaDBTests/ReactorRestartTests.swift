@@ -15,25 +15,26 @@ struct ReactorRestartTests {
     /// run it: a test run once hung for 85 minutes on a lease finishing after `shutdown()`.
     @Test func aJobFromAThreadWithTheEndedLoopsIdStillRuns() async throws {
         let reactor = MariaDBReactor(name: "restart-test")
-        let loopThread = await Task(executorPreference: reactor) { pthread_self() }.value
         reactor.stop()
-        try await waitUntil { !reactor.hasThread }
-
         let ran = Flag()
         var inherited = false
-        // The ended thread's id goes to the next thread created in this process; with every
-        // suite running at once, another test may take it first, so try a few times.
-        for _ in 0..<200 where !inherited {
-            inherited = await onNewThread {
-                guard pthread_self() == loopThread else { return false }
-                // Enqueued from this thread, the one that now has the loop's old id.
-                Task(executorPreference: reactor) { ran.set() }
-                return true
+        // The ended thread's id goes to the next thread created in this process, unless another
+        // test creates one first: so in rounds, each with a fresh loop thread (a late job starts
+        // one, and it ends again once the job is done).
+        for _ in 0..<30 where !inherited {
+            let loopThread = await Task(executorPreference: reactor) { pthread_self() }.value
+            try await waitUntil { !reactor.hasThread }
+            for _ in 0..<20 where !inherited {
+                inherited = await onNewThread {
+                    guard pthread_self() == loopThread else { return false }
+                    // Enqueued from this thread, the one that now has the loop's old id.
+                    Task(executorPreference: reactor) { ran.set() }
+                    return true
+                }
             }
         }
-        try #require(inherited, "no new thread got the ended loop's pthread_t: nothing was tested")
+        try #require(inherited, "no new thread got an ended loop's pthread_t: nothing was tested")
         try await waitUntil { ran.isSet }
-        reactor.stop()
     }
 
     /// A late job restarts the stopped loop, which runs it and, with nothing left, ends at once.

@@ -9,19 +9,19 @@ struct RestartTests {
     func withPrivateServer(
         configure: (inout MariaDBConfiguration) -> Void, _ body: (LocalServer, MariaDBClient) async throws -> Void
     ) async throws {
-        let server = try LocalServer()
-        defer { server.remove() }
-        try server.run("start", "mariadb")
-        var configuration = try MariaDBConfiguration(url: server.databaseURL)
-        configure(&configuration)
-        let db = MariaDBClient(configuration: configuration, logger: Logger(label: "restart"))
-        do {
-            try await body(server, db)
-        } catch {
+        try await LocalServer.with { server in
+            try await server.run("start", "mariadb")
+            var configuration = try MariaDBConfiguration(url: server.databaseURL)
+            configure(&configuration)
+            let db = MariaDBClient(configuration: configuration, logger: Logger(label: "restart"))
+            do {
+                try await body(server, db)
+            } catch {
+                await db.shutdown()
+                throw error
+            }
             await db.shutdown()
-            throw error
         }
-        await db.shutdown()
     }
 
     @Test func aQueryAfterMariaDBRestartsRunsOnAFreshConnection() async throws {
@@ -29,12 +29,12 @@ struct RestartTests {
             try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS r (n INT)") }
             try await db.execute("INSERT INTO r VALUES (\(1))")
 
-            try server.run("kill", "mariadb")
+            try await server.run("kill", "mariadb")
             // While the server is down, a query fails promptly with a connection error, not a hang.
             let down = await #expect(throws: MariaDBError.self) { try await db.query("SELECT 1") }
             #expect(down?.isConnectionLost == true)
 
-            try server.run("start", "mariadb")
+            try await server.run("start", "mariadb")
             let rows = try await db.query("SELECT COUNT(*) AS c FROM r")
             #expect(try rows[0].decode("c", as: Int.self) == 1)
             // Both pooled connections recover, not just one.
@@ -55,8 +55,8 @@ struct RestartTests {
 
             try await db.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS w (n INT)") }
             try await db.execute("INSERT INTO w VALUES (\(1))")  // now prepared and cached
-            try server.run("kill", "mariadb")
-            try server.run("start", "mariadb")
+            try await server.run("kill", "mariadb")
+            try await server.run("start", "mariadb")
 
             // The cached INSERT is sent on the dead connection: it may have run, so it is reported.
             let lost = await #expect(throws: MariaDBError.self) { try await db.execute("INSERT INTO w VALUES (\(2))") }
@@ -66,8 +66,8 @@ struct RestartTests {
             // Kill again; a statement this connection has never prepared fails at PREPARE, which runs
             // nothing, so it is retried once on a fresh connection and succeeds.
             try await db.execute("INSERT INTO w VALUES (\(3))")
-            try server.run("kill", "mariadb")
-            try server.run("start", "mariadb")
+            try await server.run("kill", "mariadb")
+            try await server.run("start", "mariadb")
             let rows = try await db.query("SELECT n FROM w ORDER BY n")
             #expect(try rows.map { try $0.decode("n", as: Int.self) } == [1, 3])
         }
