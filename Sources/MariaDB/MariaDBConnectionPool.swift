@@ -14,7 +14,8 @@ final class MariaDBConnectionPool: Sendable {
     private struct State {
         var idle: [MariaDBConnection]
         var waiters = CircularBuffer<Waiter>()
-        var cancelled: Set<UInt64> = []
+        /// Cancellations and timeouts that came before their waiter was queued.
+        var early: [UInt64: any Error] = [:]
         var nextID: UInt64 = 0
         var isShutDown = false
         var leased = 0
@@ -57,8 +58,8 @@ final class MariaDBConnectionPool: Sendable {
             s.nextID += 1
             return s.nextID
         }
-        // A cancellation that lands after the waiter was served or timed out leaves its id behind.
-        defer { _ = state.withLock { $0.cancelled.remove(id) } }
+        // A cancellation or timeout that lands after the waiter was served leaves its id behind.
+        defer { _ = state.withLock { $0.early.removeValue(forKey: id) } }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MariaDBConnection, any Error>) in
                 let scheduled = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
@@ -67,7 +68,7 @@ final class MariaDBConnectionPool: Sendable {
                 }
                 let immediate: Result<MariaDBConnection, any Error>? = state.withLock { s in
                     if s.isShutDown { return .failure(Self.shutDownError) }
-                    if s.cancelled.remove(id) != nil { return .failure(CancellationError()) }
+                    if let error = s.early.removeValue(forKey: id) { return .failure(error) }
                     if let connection = s.takeIdle() {
                         s.leased += 1
                         return .success(connection)
@@ -107,7 +108,10 @@ final class MariaDBConnectionPool: Sendable {
             if let index = s.waiters.firstIndex(where: { $0.id == id }) {
                 return s.waiters.remove(at: index)
             }
-            if error is CancellationError { s.cancelled.insert(id) }
+            // Not queued yet (or served already): the waiter finds this before it queues. A
+            // timer that fires this early (a thread preempted between scheduling it and
+            // queueing) would otherwise leave the waiter with no timeout at all.
+            s.early[id] = error
             return nil
         }
         if let waiter {
