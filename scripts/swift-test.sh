@@ -7,7 +7,7 @@
 # A run that hangs would otherwise hold CI until its own limit and print nothing useful (the
 # output of a killed process is lost in its buffers). So the output is line-buffered, and a
 # watchdog stops a run still going after SWIFT_TEST_TIMEOUT seconds (default 900; a whole run
-# takes two to four minutes): it prints every thread's stack of the test process, then the
+# takes under a minute): it prints every thread's stack of the test process, then the
 # tests that had not finished, and fails.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
