@@ -5,7 +5,9 @@ import Testing
     /// Always uses its own server, since it kills it.
     @Test func recoversAfterRedisRestart() async throws {
         let server = try await RedisServer.start()
-        let configuration = RedisConfiguration(host: "127.0.0.1", port: server.port, poolSize: 4)
+        // A long command timeout, so the BLPOP below is still waiting on the server when it is
+        // killed even if this busy machine runs the kill seconds late.
+        let configuration = RedisConfiguration(host: "127.0.0.1", port: server.port, poolSize: 4, commandTimeout: .seconds(60))
         let client = RedisClient(configuration: configuration, logger: TestSupport.logger)
         defer { withExtendedLifetime(server) {} }
         do {
@@ -37,7 +39,7 @@ import Testing
 
         // A command in flight when the server dies fails and is not re-sent.
         try await server.restart()
-        let inFlight = Task { try await client.send("BLPOP", key + ":list", 1) }
+        let inFlight = Task { try await client.send("BLPOP", key + ":list", 30) }
         try await Task.sleep(for: .milliseconds(200))
         try await server.kill()
         let broken = await #expect(throws: RedisError.self) { try await inFlight.value }
