@@ -42,7 +42,8 @@ packages_for() {
         # test: headless Chromium driven by Selenium for scripts/browser-check.py, and the fonts
         # its screenshots are drawn with (Arial and Helvetica map to Liberation Sans).
         # nginx: the end-to-end journey also runs through it (scripts/browser-test.sh).
-        test) echo "$base chromium chromium-driver python3-selenium fonts-liberation nginx" ;;
+        # gdb: the stacks of a stuck test run (scripts/swift-test.sh).
+        test) echo "$base chromium chromium-driver python3-selenium fonts-liberation nginx gdb" ;;
         # wrk and curl: the app's HTTP benchmark (scripts/bench-http.sh); nginx and haproxy beside
         # the Swift balancer (scripts/bench-lb.sh).
         bench) echo "$base wrk curl nginx haproxy" ;;

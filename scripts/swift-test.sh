@@ -6,8 +6,8 @@
 #
 # A run that hangs would otherwise hold CI until its own limit and print nothing useful (the
 # output of a killed process is lost in its buffers). So the output is line-buffered, and a
-# watchdog stops a run still going after SWIFT_TEST_TIMEOUT seconds (default 900; a whole run
-# takes under a minute): it prints every thread's stack of the test process, then the
+# watchdog stops a run still going after SWIFT_TEST_TIMEOUT seconds (default 900, 0 for none; a
+# whole run takes under a minute): it prints every thread's stack of the test process, then the
 # tests that had not finished, and fails.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +16,10 @@ mkdir -p "$log_dir"
 log=$log_dir/swift-test-$$.log
 stacks=$log_dir/stacks-$$.txt
 limit=${SWIFT_TEST_TIMEOUT:-900}
+if ! [[ $limit =~ ^[0-9]+$ ]]; then
+    echo "SWIFT_TEST_TIMEOUT must be a number of seconds (0 for no limit), not '$limit'" >&2
+    exit 2
+fi
 export SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=yes,interactive=no,threads=crashed,symbolicate=fast,images=mentioned}
 
 unfinished() {
@@ -41,42 +45,59 @@ descendants() {
     done
 }
 
-# `setsid` puts the run in a process group of its own, so the watchdog can stop all of it.
-setsid stdbuf -oL -eL swift test "$@" > >(tee "$log") 2>&1 &
+# The run and everything it started. SwiftPM starts the test binary in a process group of its
+# own, and a stuck one ignores SIGTERM: each process is killed by its id.
+stop_run() {
+    local all
+    all=$(descendants "$pid")
+    kill -KILL $all "$pid" 2>/dev/null
+}
+
+# The run writes the log itself (line-buffered by stdbuf), in a session of its own so a stuck
+# one can be told apart from this script; `tail` shows it as it grows and ends with the run.
+: > "$log"
+setsid -w stdbuf -oL -eL swift test "$@" >> "$log" 2>&1 &
 pid=$!
-(
-    waited=0
-    while [ "$waited" -lt "$limit" ]; do
-        sleep 5
-        waited=$((waited + 5))
-        kill -0 "$pid" 2>/dev/null || exit 0
-    done
-    echo
-    echo "swift test is still running after $limit s (SWIFT_TEST_TIMEOUT): it is stuck."
-    # SwiftPM starts the test binary in a process group of its own, and a stuck one ignores
-    # SIGTERM: each process is killed by its id.
-    stuck=$(descendants "$pid")
-    for p in $stuck; do
-        case "$(cat "/proc/$p/comm" 2>/dev/null)" in
-            *PackageTe*|*xctest*|swiftpm-testing*)
-                echo "Stacks of every thread of process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-120)):"
-                timeout 180 gdb -p "$p" -batch -nx -ex "set pagination off" -ex "thread apply all bt 30" \
-                    > "$stacks" 2>&1
-                # The Swift frames, demangled where the toolchain can: enough to see who waits on what.
-                grep -E '^(Thread|#)' "$stacks" | cut -c1-220 \
-                    | { swift demangle --simplified 2>/dev/null || cat; }
-                ;;
-        esac
-    done
-    kill -KILL $stuck 2>/dev/null
-    kill -KILL -- "-$pid" 2>/dev/null
-) &
-watchdog=$!
+tail -n +1 --pid="$pid" -f "$log" &
+shower=$!
+watchdog=
+trap 'stop_run; kill $watchdog $shower 2>/dev/null; exit 130' INT TERM
+
+if [ "$limit" -gt 0 ]; then
+    (
+        waited=0
+        while [ "$waited" -lt "$limit" ]; do
+            sleep 5
+            waited=$((waited + 5))
+            kill -0 "$pid" 2>/dev/null || exit 0
+        done
+        echo
+        echo "swift test is still running after $limit s (SWIFT_TEST_TIMEOUT): it is stuck."
+        for p in $(descendants "$pid"); do
+            case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+                *PackageTe*|*xctest*|swiftpm-testing*)
+                    echo "Stacks of every thread of process $p ($(tr '\0' ' ' < "/proc/$p/cmdline" | cut -c1-120)):"
+                    timeout -k 10 180 gdb -p "$p" -batch -nx -ex "set pagination off" -ex "thread apply all bt 30" \
+                        > "$stacks" 2>&1
+                    if grep -q '^Thread' "$stacks"; then
+                        # Enough to see who waits on what.
+                        grep -E '^(Thread|#)' "$stacks" | cut -c1-220
+                    else
+                        echo "(gdb could not read them:)"
+                        head -5 "$stacks"
+                    fi
+                    ;;
+            esac
+        done
+        stop_run
+    ) &
+    watchdog=$!
+fi
 
 wait "$pid"
 status=$?
-kill "$watchdog" 2>/dev/null
-wait  # the watchdog, and tee until the last line is in the log
+[ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
+wait "$shower"  # the log's last lines on the screen before the summary below
 if [ "$status" -ne 0 ]; then
     echo "swift test exited with $status. Tests that started and did not finish:"
     unfinished

@@ -14,7 +14,9 @@ final class MariaDBConnectionPool: Sendable {
     private struct State {
         var idle: [MariaDBConnection]
         var waiters = CircularBuffer<Waiter>()
-        /// Cancellations and timeouts that came before their waiter was queued.
+        /// Waiters between taking their id and being queued (or served at once), and the
+        /// cancellations and timeouts that reached them in that window.
+        var registering: Set<UInt64> = []
         var early: [UInt64: any Error] = [:]
         var nextID: UInt64 = 0
         var isShutDown = false
@@ -56,10 +58,16 @@ final class MariaDBConnectionPool: Sendable {
 
         let id = state.withLock { s in
             s.nextID += 1
+            s.registering.insert(s.nextID)
             return s.nextID
         }
-        // A cancellation or timeout that lands after the waiter was served leaves its id behind.
-        defer { _ = state.withLock { $0.early.removeValue(forKey: id) } }
+        // Also when cancelled before the continuation below was even created.
+        defer {
+            state.withLock { s in
+                s.registering.remove(id)
+                s.early.removeValue(forKey: id)
+            }
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MariaDBConnection, any Error>) in
                 let scheduled = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
@@ -68,6 +76,7 @@ final class MariaDBConnectionPool: Sendable {
                 }
                 let immediate: Result<MariaDBConnection, any Error>? = state.withLock { s in
                     if s.isShutDown { return .failure(Self.shutDownError) }
+                    s.registering.remove(id)
                     if let error = s.early.removeValue(forKey: id) { return .failure(error) }
                     if let connection = s.takeIdle() {
                         s.leased += 1
@@ -108,10 +117,10 @@ final class MariaDBConnectionPool: Sendable {
             if let index = s.waiters.firstIndex(where: { $0.id == id }) {
                 return s.waiters.remove(at: index)
             }
-            // Not queued yet (or served already): the waiter finds this before it queues. A
-            // timer that fires this early (a thread preempted between scheduling it and
-            // queueing) would otherwise leave the waiter with no timeout at all.
-            s.early[id] = error
+            // Not queued yet: the waiter finds this before it queues. A timer that fires this
+            // early (a thread preempted between scheduling it and queueing) would otherwise
+            // leave the waiter with no timeout at all. (Served already: nothing to do.)
+            if s.registering.contains(id) { s.early[id] = error }
             return nil
         }
         if let waiter {

@@ -24,31 +24,44 @@ public struct MariaDBMigrator: Sendable {
     @discardableResult
     public func migrate() async throws -> [Int] {
         try await client.withConnection { connection in
-            try await lock(on: connection)
+            let lock = try await lock(on: connection)
             do {
                 let applied = try await applyPending(on: connection)
-                _ = try await connection.query("SELECT RELEASE_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56))) AS released")
+                _ = try await connection.query("SELECT RELEASE_LOCK(\(lock)) AS released")
                 return applied
             } catch {
-                _ = try? await connection.query("SELECT RELEASE_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56))) AS released")
+                _ = try? await connection.query("SELECT RELEASE_LOCK(\(lock)) AS released")
                 throw error
             }
         }
     }
 
-    /// Waits for the lock in slices of a few seconds: one `GET_LOCK` for the whole timeout would
-    /// outlast the connection's read timeout and end as a lost connection instead.
-    private func lock(on connection: MariaDBConnection) async throws {
+    /// Takes the database's migration lock and returns its name. Waits in slices shorter than the
+    /// connection's read timeout: one `GET_LOCK` for the whole timeout would outlast it and end
+    /// as a lost connection instead.
+    private func lock(on connection: MariaDBConnection) async throws -> String {
+        // Lock names are at most 64 characters; so are database names.
+        let named = try await connection.query("SELECT CONCAT('migrate:', LEFT(DATABASE(), 56)) AS name")
+        guard let row = named.first, let lock = try row.decode("name", as: String?.self) else {
+            throw MariaDBError(kind: .usage, message: "no database selected: the configuration must name one")
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + lockTimeout
+        let longest = max(1, min(5, Int(client.configuration.ioTimeout.components.seconds) - 1))
         while true {
             let left = Int((deadline - clock.now).components.seconds)
-            let slice = max(1, min(5, left))
-            // Lock names are at most 64 characters; so are database names.
-            let rows = try await connection.query("SELECT GET_LOCK(CONCAT('migrate:', LEFT(DATABASE(), 56)), \(slice)) AS got")
-            if try rows.first?.decode("got", as: Int?.self) == 1 { return }
-            if clock.now >= deadline {
-                throw MariaDBError(kind: .usage, message: "another process held the migration lock for \(lockTimeout.components.seconds) s")
+            let slice = max(1, min(longest, left))
+            let rows = try await connection.query("SELECT GET_LOCK(\(lock), \(slice)) AS got")
+            let got = try rows.first?.decode("got", as: Int?.self) ?? nil
+            switch got {
+            case 1?:
+                return lock
+            case 0?:
+                if clock.now >= deadline {
+                    throw MariaDBError(kind: .usage, message: "another process held the migration lock for \(lockTimeout.components.seconds) s")
+                }
+            default:
+                throw MariaDBError(kind: .usage, message: "the server refused the migration lock \(lock)")
             }
         }
     }

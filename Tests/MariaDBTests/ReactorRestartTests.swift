@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// A stopped reactor's thread ends once nothing waits on it, and a late job starts a new one.
-@Suite("Reactor threads that end and start again")
+@Suite("Reactor threads that end and start again", .serialized)
 struct ReactorRestartTests {
     /// glibc hands a new thread the `pthread_t` of one that has ended. A reactor that still took
     /// its ended thread's id for its own queued the job of such a thread where no loop would ever
