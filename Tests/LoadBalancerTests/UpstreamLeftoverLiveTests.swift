@@ -48,7 +48,8 @@ import Testing
                 #expect(await eventually { client.received().components(separatedBy: "\r\n\r\nok").count == round + 1 })
             }
             let received = client.received()
-            #expect(!received.contains("302"), "\(received.debugDescription)")
+            // Not just "302": the random hex request ids contain it about once in 70 runs.
+            #expect(!received.contains("302 Found") && !received.contains("evil"), "\(received.debugDescription)")
             #expect(received.components(separatedBy: "HTTP/1.1 200 OK").count == 3)
             // The first connection was dropped, not pooled: the second request needed another.
             #expect(connections.withLockedValue { $0 } == 2)
