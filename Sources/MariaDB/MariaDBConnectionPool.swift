@@ -14,10 +14,6 @@ final class MariaDBConnectionPool: Sendable {
     private struct State {
         var idle: [MariaDBConnection]
         var waiters = CircularBuffer<Waiter>()
-        /// Waiters between taking their id and being queued (or served at once), and the
-        /// cancellations and timeouts that reached them in that window.
-        var registering: Set<UInt64> = []
-        var early: [UInt64: any Error] = [:]
         var nextID: UInt64 = 0
         var isShutDown = false
         var leased = 0
@@ -58,37 +54,28 @@ final class MariaDBConnectionPool: Sendable {
 
         let id = state.withLock { s in
             s.nextID += 1
-            s.registering.insert(s.nextID)
             return s.nextID
-        }
-        // Also when cancelled before the continuation below was even created.
-        defer {
-            state.withLock { s in
-                s.registering.remove(id)
-                s.early.removeValue(forKey: id)
-            }
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MariaDBConnection, any Error>) in
-                let scheduled = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
-                    guard let self else { return }
-                    fail(id, with: MariaDBError(kind: .poolExhausted, message: "no database connection became free within \(timeout) (pool of \(size))"))
-                }
                 let immediate: Result<MariaDBConnection, any Error>? = state.withLock { s in
                     if s.isShutDown { return .failure(Self.shutDownError) }
-                    s.registering.remove(id)
-                    if let error = s.early.removeValue(forKey: id) { return .failure(error) }
+                    // The cancellation handler may have run already and found no waiter; the
+                    // flag is set before it runs, so this check closes that gap.
+                    if Task.isCancelled { return .failure(CancellationError()) }
                     if let connection = s.takeIdle() {
                         s.leased += 1
                         return .success(connection)
                     }
-                    s.waiters.append(Waiter(id: id, continuation: continuation, timeout: scheduled))
+                    // Scheduled under the lock, so the timer always finds its waiter queued.
+                    let timer = timerLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) { [weak self] in
+                        guard let self else { return }
+                        fail(id, with: MariaDBError(kind: .poolExhausted, message: "no database connection became free within \(timeout) (pool of \(size))"))
+                    }
+                    s.waiters.append(Waiter(id: id, continuation: continuation, timeout: timer))
                     return nil
                 }
-                if let immediate {
-                    scheduled.cancel()
-                    continuation.resume(with: immediate)
-                }
+                if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
             fail(id, with: CancellationError())
@@ -117,11 +104,7 @@ final class MariaDBConnectionPool: Sendable {
             if let index = s.waiters.firstIndex(where: { $0.id == id }) {
                 return s.waiters.remove(at: index)
             }
-            // Not queued yet: the waiter finds this before it queues. A timer that fires this
-            // early (a thread preempted between scheduling it and queueing) would otherwise
-            // leave the waiter with no timeout at all. (Served already: nothing to do.)
-            if s.registering.contains(id) { s.early[id] = error }
-            return nil
+            return nil  // served already, or not queued yet (see `acquire`)
         }
         if let waiter {
             waiter.timeout?.cancel()
