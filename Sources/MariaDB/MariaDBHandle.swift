@@ -17,9 +17,9 @@ final class MariaDBHandle {
     /// its 60 KiB default.
     private static let coroutineStackSize = 256 * 1024
 
-    private init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor) {
+    private init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor, stallLimit: Duration) {
         self.mysql = mysql
-        self.io = MariaDBIO(mysql: mysql, reactor: reactor)
+        self.io = MariaDBIO(mysql: mysql, reactor: reactor, stallLimit: stallLimit)
     }
 
     static func connect(
@@ -28,7 +28,7 @@ final class MariaDBHandle {
         guard libraryInitialised, let mysql = mysql_init(nil) else {
             throw MariaDBError(kind: .connection, message: "could not initialise the MariaDB client library")
         }
-        let handle = MariaDBHandle(mysql: mysql, reactor: reactor)
+        let handle = MariaDBHandle(mysql: mysql, reactor: reactor, stallLimit: c.connectTimeout)
         var stackSize = Self.coroutineStackSize
         var connectTimeout = c.connectTimeout.wholeSecondsRoundedUp
         var ioTimeout = c.ioTimeout.wholeSecondsRoundedUp
@@ -77,6 +77,7 @@ final class MariaDBHandle {
             handle.close()
             throw error
         }
+        handle.io.stallLimit = c.ioTimeout
         // Connector/C 3.3 falls back to plain text when the server offers no TLS, even with
         // SSL_ENFORCE set: check that the session is really encrypted before trusting it.
         if c.tls != .disabled, mysql_get_ssl_cipher(mysql) == nil {
@@ -129,7 +130,7 @@ final class MariaDBHandle {
         guard let mysql else {
             return MariaDBError(kind: .connection, code: 2006, message: "the connection is closed", mayHaveRun: false)
         }
-        return Self.error(
+        return io.error(
             code: mysql_errno(mysql), sqlState: String(cString: mysql_sqlstate(mysql)),
             message: String(cString: mysql_error(mysql)), stage: stage)
     }
@@ -189,10 +190,17 @@ final class MariaDBIO {
     private var mysql: UnsafeMutablePointer<MYSQL>?
     let reactor: MariaDBReactor
     private var socket: Int32 = -1
+    /// How long a wait that libmariadb gives no timeout of its own may last before the socket is
+    /// shut down: the connect timeout while connecting, then the I/O timeout. Over TLS no read or
+    /// write asks for one, and a statement the server never answers would otherwise wait forever.
+    var stallLimit: Duration
+    /// Set once a wait ran into `stallLimit`: the connection is lost.
+    private(set) var stalled = false
 
-    init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor) {
+    init(mysql: UnsafeMutablePointer<MYSQL>, reactor: MariaDBReactor, stallLimit: Duration) {
         self.mysql = mysql
         self.reactor = reactor
+        self.stallLimit = stallLimit
     }
 
     /// Suspends until the reactor finds the socket ready for what `status` asks (or its timeout
@@ -206,9 +214,12 @@ final class MariaDBIO {
             socket = current
         }
         let timeout = status & MYSQL_WAIT_TIMEOUT != 0 ? mysql_get_timeout_value_ms(mysql) : 0
-        return await withUnsafeContinuation { continuation in
-            reactor.wait(socket: current, status: status, timeoutMS: timeout, continuation: continuation)
+        let stallMS = UInt32(clamping: stallLimit.components.seconds * 1000 + stallLimit.components.attoseconds / 1_000_000_000_000_000)
+        let ready = await withUnsafeContinuation { continuation in
+            reactor.wait(socket: current, status: status, timeoutMS: timeout, stallMS: stallMS, continuation: continuation)
         }
+        if ready & MariaDBReactor.stalled != 0 { stalled = true }
+        return ready & ~MariaDBReactor.stalled
     }
 
     /// Runs one libmariadb call in its non-blocking form: `start` once, then `cont` each time the
@@ -225,6 +236,17 @@ final class MariaDBIO {
             status = cont(&result, ready)
         }
         return result
+    }
+
+    /// The error for a failed call: libmariadb's, unless a wait ran into `stallLimit`. The socket
+    /// was shut down then, and the library reports only the lost connection (or a TLS error).
+    func error(code: UInt32, sqlState: String, message: String, stage: MariaDBHandle.Stage) -> MariaDBError {
+        guard stalled else { return MariaDBHandle.error(code: code, sqlState: sqlState, message: message, stage: stage) }
+        let connecting = stage == .connect
+        return MariaDBError(
+            kind: .connection, code: connecting ? 2002 : 2013,
+            message: "the server did not answer within \(stallLimit.wholeSecondsRoundedUp) s (\(connecting ? "connect" : "I/O") timeout)",
+            mayHaveRun: stage == .execute || stage == .fetch)
     }
 
     /// Before the connection's socket is closed.

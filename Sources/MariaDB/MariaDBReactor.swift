@@ -29,7 +29,13 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         let continuation: UnsafeContinuation<Int32, Never>
         let wanted: Int32
         let token: UInt64
+        /// Whether a timer runs for this wait (libmariadb's timeout, or the stall limit).
+        let timed: Bool
     }
+
+    /// Added to the status a stalled wait resumes with: the reactor shut the socket down after
+    /// `stallMS` without the socket becoming ready (see `wait`). Not a libmariadb bit.
+    static let stalled: Int32 = 1 << 30
 
     private let remote = Mutex(Remote())
     private let epfd: Int32
@@ -44,7 +50,8 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var waiters: [Waiter?] = []  // by socket
     private var waiting = 0
     private var registered: [Bool] = []  // socket known to epoll (stale once the socket is closed)
-    private var timers: [(deadline: UInt64, socket: Int32, token: UInt64)] = []
+    /// `stall`: the timer shuts the socket down (a wait libmariadb gave no timeout).
+    private var timers: [(deadline: UInt64, socket: Int32, token: UInt64, stall: Bool)] = []
     private var nextToken: UInt64 = 0
 
     init(name: String) {
@@ -131,7 +138,12 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Suspends the caller until `socket` is ready for what the libmariadb `status` asks, or
     /// until `timeoutMS` passes when the status asks for a timeout. Returns the status bits
     /// for the matching `_cont` call.
-    func wait(socket: Int32, status: Int32, timeoutMS: UInt32, continuation: UnsafeContinuation<Int32, Never>) {
+    ///
+    /// A wait whose status asks for no timeout ends after `stallMS` (0: never) all the same: the
+    /// socket is shut down, and the caller resumes with the bits it waited for plus `stalled`,
+    /// so libmariadb's next read or write fails. Its TLS reads and writes are such waits: they
+    /// never ask for the read or write timeout, and would otherwise wait as long as the server.
+    func wait(socket: Int32, status: Int32, timeoutMS: UInt32, stallMS: UInt32, continuation: UnsafeContinuation<Int32, Never>) {
         checkIsolated()
         var events = EPOLLONESHOT.rawValue
         if status & MYSQL_WAIT_READ != 0 { events |= EPOLLIN.rawValue }
@@ -157,10 +169,13 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         }
         registered[i] = true
         nextToken += 1
-        waiters[i] = Waiter(continuation: continuation, wanted: status, token: nextToken)
+        let stall = status & MYSQL_WAIT_TIMEOUT == 0
+        let limit = stall ? stallMS : timeoutMS
+        let timed = !stall || stallMS > 0
+        waiters[i] = Waiter(continuation: continuation, wanted: status, token: nextToken, timed: timed)
         waiting += 1
-        if status & MYSQL_WAIT_TIMEOUT != 0 {
-            timers.append((Self.nowMS() + UInt64(timeoutMS), socket, nextToken))
+        if timed {
+            timers.append((Self.nowMS() + UInt64(limit), socket, nextToken, stall))
         }
     }
 
@@ -237,7 +252,7 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         guard i < waiters.count, let waiter = waiters[i] else { return }
         waiters[i] = nil
         waiting -= 1
-        if waiter.wanted & MYSQL_WAIT_TIMEOUT != 0, let t = timers.firstIndex(where: { $0.token == waiter.token }) {
+        if waiter.timed, let t = timers.firstIndex(where: { $0.token == waiter.token }) {
             timers.swapAt(t, timers.count - 1)
             timers.removeLast()
         }
@@ -276,7 +291,12 @@ final class MariaDBReactor: SerialExecutor, TaskExecutor, @unchecked Sendable {
                 var event = epoll_event()  // disarm the one-shot interest
                 event.data.fd = timer.socket
                 epoll_ctl(epfd, EPOLL_CTL_MOD, timer.socket, &event)
-                waiter.continuation.resume(returning: MYSQL_WAIT_TIMEOUT)
+                if timer.stall {
+                    shutdown(timer.socket, Int32(SHUT_RDWR))
+                    waiter.continuation.resume(returning: Self.stalled | (waiter.wanted & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE)))
+                } else {
+                    waiter.continuation.resume(returning: MYSQL_WAIT_TIMEOUT)
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ final class MariaDBResultReader {
 
     init(statement: MariaDBStatement, stmt: UnsafeMutablePointer<MYSQL_STMT>) throws {
         self.statement = statement
-        guard let metadata = mysql_stmt_result_metadata(stmt) else { throw MariaDBStatement.error(stmt, stage: .fetch) }
+        guard let metadata = mysql_stmt_result_metadata(stmt) else { throw MariaDBStatement.error(stmt, statement.io, stage: .fetch) }
         defer { mysql_free_result(metadata) }
         count = Int(mysql_num_fields(metadata))
         let fields = mysql_fetch_fields(metadata)!
@@ -80,7 +80,7 @@ final class MariaDBResultReader {
         self.capacities = capacities
         self.columns = MariaDBColumns(names: names)
         // On failure `deinit` frees what was allocated (self is whole by now).
-        guard mysql_stmt_bind_result(stmt, binds) == 0 else { throw MariaDBStatement.error(stmt, stage: .fetch) }
+        guard mysql_stmt_bind_result(stmt, binds) == 0 else { throw MariaDBStatement.error(stmt, statement.io, stage: .fetch) }
     }
 
     deinit {
@@ -143,7 +143,7 @@ final class MariaDBResultReader {
                 return false
             }
             if fetched == 1 {
-                let error = MariaDBStatement.error(stmt, stage: .fetch)
+                let error = MariaDBStatement.error(stmt, io, stage: .fetch)
                 finishBlocking()
                 throw error
             }
@@ -269,7 +269,7 @@ final class MariaDBResultReader {
         bind.buffer_length = UInt(length)
         bind.length = fetchedLength
         let status = mysql_stmt_fetch_column(stmt, &bind, UInt32(i), 0)
-        guard status == 0 else { throw MariaDBStatement.error(stmt, stage: .fetch) }
+        guard status == 0 else { throw MariaDBStatement.error(stmt, statement.io, stage: .fetch) }
         return try body(UnsafeRawBufferPointer(start: whole, count: length))
     }
 

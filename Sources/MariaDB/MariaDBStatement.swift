@@ -28,7 +28,7 @@ final class MariaDBStatement {
             cont: { mysql_stmt_prepare_cont(&$0, stmt, $1) })
         withExtendedLifetime(query) {}
         if failed != 0 {
-            let error = Self.error(stmt, stage: .prepare)
+            let error = Self.error(stmt, io, stage: .prepare)
             mysql_stmt_close(stmt)
             throw error
         }
@@ -47,8 +47,8 @@ final class MariaDBStatement {
         stmt = nil
     }
 
-    static func error(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, stage: MariaDBHandle.Stage) -> MariaDBError {
-        MariaDBHandle.error(
+    static func error(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, _ io: MariaDBIO, stage: MariaDBHandle.Stage) -> MariaDBError {
+        io.error(
             code: mysql_stmt_errno(stmt), sqlState: String(cString: mysql_stmt_sqlstate(stmt)),
             message: String(cString: mysql_stmt_error(stmt)), stage: stage)
     }
@@ -65,11 +65,11 @@ final class MariaDBStatement {
         }
         let parameters = MariaDBParameters(values)
         if parameterCount > 0, mysql_stmt_bind_param(stmt, parameters.binds) != 0 {
-            throw Self.error(stmt, stage: .prepare)
+            throw Self.error(stmt, io, stage: .prepare)
         }
         let failed = await io.call(Int32(0), start: { mysql_stmt_execute_start(&$0, stmt) }, cont: { mysql_stmt_execute_cont(&$0, stmt, $1) })
         withExtendedLifetime(parameters) {}
-        guard failed == 0 else { throw Self.error(stmt, stage: .execute) }
+        guard failed == 0 else { throw Self.error(stmt, io, stage: .execute) }
         guard mysql_stmt_field_count(stmt) > 0 else { return nil }
         let reader = try MariaDBResultReader(statement: self, stmt: stmt)
         self.reader = reader

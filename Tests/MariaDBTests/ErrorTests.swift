@@ -116,6 +116,35 @@ struct ErrorTests {
         await untrusting.shutdown()
     }
 
+    /// A statement the server does not answer within the I/O timeout fails as a lost connection,
+    /// over plain TCP (libmariadb's read timeout) and over TLS, where libmariadb's non-blocking
+    /// reads ask for no timeout and the reactor has to end the wait itself. The pool then serves
+    /// again on a fresh connection.
+    @Test(arguments: [false, true])
+    func aStatementTheServerDoesNotAnswerInTimeFails(overTLS: Bool) async throws {
+        guard let ca = ProcessInfo.processInfo.environment["TEST_DATABASE_CA"] else {
+            throw TestSetupError("TEST_DATABASE_CA is not set: `make test` starts MariaDB with TLS")
+        }
+        try await TestDatabase.with(poolSize: 1, configure: {
+            $0.ioTimeout = .seconds(2)
+            $0.tls = overTLS ? .verifyIdentity(caFile: ca) : .disabled
+        }) { db, _ in
+            let cipher = try await db.withConnection { try await $0.tlsCipher() }
+            #expect((cipher != nil) == overTLS)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let error = await #expect(throws: MariaDBError.self) { try await db.query("SELECT SLEEP(8) AS s") }
+            let waited = clock.now - started
+            #expect(error?.kind == .connection)
+            #expect(error?.code == 2013)
+            #expect(error?.mayHaveRun == true)
+            if overTLS { #expect(error?.message == "the server did not answer within 2 s (I/O timeout)") }
+            // Bounded by the timeout, well before the statement would end (room for a loaded machine).
+            #expect(waited >= .milliseconds(1900) && waited < .seconds(6), "waited \(waited)")
+            #expect(try await db.query("SELECT 1 AS one").count == 1)
+        }
+    }
+
     @Test func tlsRequiredFailsAgainstAServerWithoutTLS() async throws {
         try await LocalServer.with { server in
             try await server.run("start", "mariadb")
