@@ -145,6 +145,27 @@ struct ErrorTests {
         }
     }
 
+    /// A server that stops answering in the middle of the TLS handshake. libmariadb bounds the
+    /// handshake by the connect timeout itself (unlike TLS reads and writes afterwards, the
+    /// reactor's stall limit covers those); this keeps a connect from ever hanging.
+    @Test func aTLSHandshakeTheServerDoesNotFinishFailsWithinTheConnectTimeout() async throws {
+        let admin = try TestDatabase.adminConfiguration()
+        let server = try StallingServer(upstreamHost: admin.host, upstreamPort: admin.port)
+        defer { server.stop() }
+        var configuration = admin
+        configuration.port = server.port
+        configuration.tls = .required
+        configuration.connectTimeout = .seconds(2)
+        let client = MariaDBClient(configuration: configuration, logger: Logger(label: "tls"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: MariaDBError.self) { try await client.query("SELECT 1") }
+        let waited = clock.now - started
+        await client.shutdown()
+        #expect(error?.kind == .connection)
+        #expect(waited >= .milliseconds(1900) && waited < .seconds(6), "waited \(waited)")
+    }
+
     @Test func tlsRequiredFailsAgainstAServerWithoutTLS() async throws {
         try await LocalServer.with { server in
             try await server.run("start", "mariadb")
