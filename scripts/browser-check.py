@@ -349,7 +349,9 @@ class BrowserCheck:
                 for a in summary.find_elements(By.CSS_SELECTOR, "li a")]
 
     def signed_in(self):
-        return bool(self.driver.find_elements(By.CSS_SELECTOR, "header form[action='/logout'] button[type=submit]"))
+        # On survey pages the log-out button submits the page's form (what was typed is kept).
+        return bool(self.driver.find_elements(
+            By.CSS_SELECTOR, "header form[action='/logout'] button[type=submit], header button[form=survey][name=_leave][value=logout]"))
 
     # -- the walk ---------------------------------------------------------------------------------
 
@@ -411,7 +413,7 @@ class BrowserCheck:
         self.step = "consent"
         self.expect_survey_page("consent")
         expect(self.signed_in(), "after signing up, the header has no log-out button")
-        self.one("header a[href='/my-data']")
+        self.one("header button[form=survey][name=_leave][value='/my-data']")
         self.one("fieldset#q-consent .consent-text")
         expect(self.organisation_mentioned(), "the consent text does not name the organisation")
         expect(not self.one("#q-consent-yes").is_selected(), "consent is ticked before the respondent ticks it")
@@ -422,7 +424,7 @@ class BrowserCheck:
 
         self.step = "household"
         self.expect_survey_page("household")
-        self.one("main a[href='/survey/consent']")  # back link
+        self.one("main form#survey button[name=_leave][value=back]")  # back, keeping what was typed
         self.absent("#q-district_other", "the 'which neighbourhood' follow-up is shown before 'other' is chosen")
         for code in ("age_band", "district", "income_band"):
             self.one(f"fieldset#q-{code} legend")
@@ -463,7 +465,6 @@ class BrowserCheck:
 
         self.step = "shopping"
         self.expect_survey_page("shopping")
-        self.one("main a[href='/survey/household']")
         self.one("#q-monthly_grocery_spend-field .money")
         self.choose("supermarket_frequency", "weekly")
         self.type_into("#q-monthly_grocery_spend", "1.234,56")
@@ -474,6 +475,21 @@ class BrowserCheck:
         expect(len([b for b in d.find_elements(By.CSS_SELECTOR, "input[name=priorities]") if b.is_selected()]) == 2,
                "two priorities should be ticked")
         self.screenshot("shopping-filled")
+
+        # Going back does not lose what was typed here: it comes back after the previous page.
+        self.step = "shopping-back"
+        self.click_and_wait(self.one("main form#survey button[name=_leave][value=back]"))
+        self.expect_survey_page("household")
+        expect(self.one("#q-household_size").get_attribute("value") == "3", "the saved household size is not shown")
+        self.submit()
+        self.expect_survey_page("shopping")
+        notice = norm(self.one("main .notice").text)
+        expect(notice == norm(self.text("survey.kept")), f"the kept-answers notice reads {notice!r}")
+        expect(self.one("#q-monthly_grocery_spend").get_attribute("value") == "1.234,56",
+               "the spend typed before going back was lost")
+        expect(len([b for b in d.find_elements(By.CSS_SELECTOR, "input[name=priorities]") if b.is_selected()]) == 2,
+               "the priorities ticked before going back were lost")
+        self.screenshot("shopping-kept")
         self.submit()
 
         self.step = "new-store"

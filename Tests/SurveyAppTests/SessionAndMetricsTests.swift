@@ -69,6 +69,79 @@ struct SessionAndMetricsTests {
         }
     }
 
+    /// On a survey page, signing out, going back, switching language and the header's links
+    /// submit the page's form: nothing is saved or checked, and what was typed comes back when
+    /// the page shows again.
+    @Test func whatWasTypedBeforeSigningOutComesBackAfterLogin() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            let email = try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            let open = try await browser.get("/survey/household")
+            #expect(open.body.contains(#"<form id="survey" method="post" action="/survey/household""#))
+            #expect(open.body.contains(#"form="survey" name="_leave" value="logout""#))
+            let out = try await browser.post("/survey/household", Answers.household + [("_leave", "logout")])
+            #expect(out.location == "/?notice=signed-out")
+            #expect(browser.cookies[PendingForms.cookieName] != nil)
+            #expect(try await browser.get("/survey").location?.hasPrefix("/login") == true)
+            _ = try await browser.logIn(email: email)
+            // Nothing was saved: the survey resumes on the same page, with what was typed.
+            #expect(try await browser.get("/survey").location == "/survey/household")
+            let back = try await browser.get("/survey/household")
+            #expect(back.body.contains(#"value="3""#))
+            #expect(back.body.contains(#"value="C" checked"#))
+            #expect(back.body.contains("Ainda não está salvo"))
+            #expect(!(try await browser.get("/survey/household")).body.contains(#"value="3""#))
+        }
+    }
+
+    @Test func whatWasTypedSurvivesGoingBackAndSwitchingLanguage() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            try await browser.savePage("household", Answers.household)
+            try await browser.get("/survey/shopping")
+            let back = try await browser.post("/survey/shopping", Answers.shopping + [("_leave", "back")])
+            #expect(back.location == "/survey/household")
+            // Saving the previous page again leads forward to the page left, filled in.
+            #expect(try await browser.savePage("household", Answers.household).location == "/survey/shopping")
+            let shopping = try await browser.get("/survey/shopping")
+            #expect(shopping.body.contains(#"value="1.234,56""#))
+            #expect(shopping.body.contains(#"value="proximity" checked"#))
+
+            let switched = try await browser.post("/survey/shopping", Answers.shopping + [("_leave", "language:en")])
+            #expect(switched.location == "/language/en?next=%2Fsurvey%2Fshopping")
+            #expect(try await browser.get(switched.location!).location == "/survey/shopping")
+            let english = try await browser.get("/survey/shopping")
+            #expect(english.body.contains("It is not saved yet"))
+            #expect(english.body.contains(#"value="1.234,56""#))
+
+            // Leaving without typing anything keeps nothing; an unknown destination is refused.
+            try await browser.get("/survey/shopping")
+            #expect(try await browser.post("/survey/shopping", [("_leave", "/my-data")]).location == "/my-data")
+            #expect(browser.cookies[PendingForms.cookieName] == nil)
+            try await browser.get("/survey/shopping")
+            #expect(try await browser.post("/survey/shopping", [("_leave", "https://evil.example/")]).status == .badRequest)
+        }
+    }
+
+    @Test func whatOneAccountTypedIsNotShownToTheNextOnTheSameBrowser() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            try await browser.get("/survey/household")
+            try await browser.post("/survey/household", Answers.household + [("_leave", "logout")])
+            #expect(browser.cookies[PendingForms.cookieName] != nil)
+            try await browser.signUp()  // someone else, on the same computer
+            try await browser.savePage("consent", Answers.consent)
+            let page = try await browser.get("/survey/household")
+            #expect(!page.body.contains(#"value="3""#))
+            #expect(!page.body.contains("Ainda não está salvo"))
+        }
+    }
+
     @Test func metricsCountRequestsByRouteAndSurveys() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)

@@ -130,6 +130,11 @@ struct AccountController {
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await FormData.read(request, context: context)
         guard CSRF.isValid(form, request) else { throw HTTPError(.forbidden) }
+        return try Self.signedOut(context)
+    }
+
+    /// Ends the session: the home page says so, and the browser gets a fresh CSRF token.
+    static func signedOut(_ context: AppRequestContext) throws -> Response {
         context.sessions.clearSession()
         var response = Response.redirect(to: "/?notice=signed-out", type: .normal)
         response.headers.append(.init(name: .setCookie, value: try CSRF.fresh(secure: context.isSecure).cookie.description))

@@ -46,9 +46,11 @@ struct SurveyController {
         let index = try pageIndex(context)
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
         if let detour = detour(stored, index) { return detour }
-        // Typed before the session ended and never saved: shown again, to check and save.
-        if let kept = try await pending.take(request, page: survey.pages[index].id) {
-            var response = try render(request, context, index: index, values: kept, stored: stored, errors: [], notice: "survey.restored")
+        // Typed before the session ended, or before the respondent left the page, and never
+        // saved: shown again, to check and save.
+        if let kept = try await pending.take(request, page: survey.pages[index].id, userID: user.userID) {
+            let notice = kept.sessionHadEnded ? "survey.restored" : "survey.kept"
+            var response = try render(request, context, index: index, values: kept.values, stored: stored, errors: [], notice: notice)
             response.headers.append(.init(name: .setCookie, value: PendingForms.expiredCookie(secure: context.isSecure).description))
             return response
         }
@@ -65,7 +67,7 @@ struct SurveyController {
             let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
             var response = signIn(request, expired: true)
             if CSRF.isValid(form, request) {
-                let cookie = try await pending.keep(page: page.id, values: values, secure: context.isSecure)
+                let cookie = try await pending.keep(page: page.id, values: values, userID: nil, secure: context.isSecure)
                 response.headers.append(.init(name: .setCookie, value: cookie.description))
             }
             return response
@@ -79,6 +81,9 @@ struct SurveyController {
         guard CSRF.isValid(form, request) else {
             // Nothing typed is lost: the page comes back with its values and a new token.
             return try render(request, context, index: index, values: values, stored: stored, errors: [], notice: "form.expired", status: .forbidden, renewCSRF: true)
+        }
+        if let leave = form.first("_leave") {
+            return try await self.leave(leave, page: index, values: values, stored: stored, user: user, request: request, context: context)
         }
         let presented = Set((form.first("_presented") ?? "").split(separator: " ").map(String.init))
         var previous = stored.answers
@@ -123,6 +128,40 @@ struct SurveyController {
             metrics.surveysStarted.increment()
         }
         return .redirect(to: "/survey/\(survey.pages[index + 1].id)", type: .normal)
+    }
+
+    /// Leaves the page another way than saving it: signing out, going back, switching language,
+    /// or following a link of the header (on survey pages these submit the form, so that what was
+    /// typed travels with them). Nothing is validated or saved; what was typed, if it differs from
+    /// what is saved, is kept for when this page shows again.
+    private func leave(
+        _ destination: String, page index: Int, values: [String: [String]], stored: StoredResponse, user: UserSession,
+        request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        var response: Response
+        switch destination {
+        case "logout":
+            response = try AccountController.signedOut(context)
+        case "back":
+            response = .redirect(to: "/survey/\(survey.pages[max(index - 1, 0)].id)", type: .normal)
+        case "/survey", "/my-data":
+            response = .redirect(to: destination, type: .normal)
+        case let language where language.hasPrefix("language:") && renderer.catalog.languages.contains(String(language.dropFirst(9))):
+            let here = "/survey/\(survey.pages[index].id)"
+            response = .redirect(to: "/language/\(language.dropFirst(9))?next=" + (here.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"), type: .normal)
+        default:
+            throw HTTPError(.badRequest, message: "Unknown destination.")
+        }
+        let saved = QuestionnaireView.formValues(stored.answers, language: context.language)
+        let page = survey.pages[index]
+        let typed = page.questions.contains { question in
+            (values[question.code] ?? []).filter { !$0.isEmpty } != (saved[question.code] ?? []).filter { !$0.isEmpty }
+        }
+        if typed {
+            let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, secure: context.isSecure)
+            response.headers.append(.init(name: .setCookie, value: cookie.description))
+        }
+        return response
     }
 
     // MARK: -

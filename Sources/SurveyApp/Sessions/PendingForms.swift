@@ -4,8 +4,10 @@ import LibCrypto
 import Redis
 
 /// Keeps what a respondent typed on a survey page when their session ended before they saved it,
-/// so that after logging in again the page comes back filled in. Held in Redis for an hour under
-/// a random token that only their browser has (an HttpOnly cookie), and handed back once.
+/// or when they left the page another way (signing out, going back, switching language), so that
+/// when the page shows again it comes back filled in. Held in Redis for an hour under a random
+/// token that only their browser has (an HttpOnly cookie), and handed back once: only to the
+/// account that typed it when that is known.
 struct PendingForms: Sendable {
     static let cookieName = "survey_pending"
     static let lifetime = 3600
@@ -15,24 +17,38 @@ struct PendingForms: Sendable {
     private struct Stash: Codable {
         let page: String
         let values: [String: [String]]
+        /// The account that typed the values; nil when its session had already ended.
+        let userID: Int64?
     }
 
     /// Stores `values` for `page`; returns the cookie to set.
-    func keep(page: String, values: [String: [String]], secure: Bool) async throws -> Cookie {
+    func keep(page: String, values: [String: [String]], userID: Int64?, secure: Bool) async throws -> Cookie {
         let token = try SecureRandom.token()
-        let data = try JSONEncoder().encode(Stash(page: page, values: values))
+        let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID))
         try await redis.set("pending:" + token, value: [UInt8](data), expireIn: .seconds(Self.lifetime))
         return Cookie(name: Self.cookieName, value: token, maxAge: Self.lifetime, path: "/survey", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
+    struct Kept {
+        let values: [String: [String]]
+        /// Kept because the session had ended, rather than because the respondent left the page.
+        let sessionHadEnded: Bool
+    }
+
     /// The values kept for `page` in this browser, removed from Redis as they are handed back.
-    func take(_ request: Request, page: String) async throws -> [String: [String]]? {
+    /// Values another account typed (someone else signed in on a shared computer) are dropped.
+    func take(_ request: Request, page: String, userID: Int64) async throws -> Kept? {
         guard let token = request.cookies[Self.cookieName]?.value, token.utf8.count == 43 else { return nil }
         guard let bytes = try await redis.get("pending:" + token),
-              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes)), stash.page == page
+              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes))
         else { return nil }
+        if let owner = stash.userID, owner != userID {
+            _ = try await redis.del("pending:" + token)
+            return nil
+        }
+        guard stash.page == page else { return nil }
         _ = try await redis.del("pending:" + token)
-        return stash.values
+        return Kept(values: stash.values, sessionHadEnded: stash.userID == nil)
     }
 
     /// Clears the browser's cookie once the values were used.

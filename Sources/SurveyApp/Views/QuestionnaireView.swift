@@ -71,7 +71,8 @@ final class QuestionnaireView: @unchecked Sendable {  // immutable after init
             "presented": presented.joined(separator: " "),
             "isFirst": index == 0,
             "isLast": index == survey.pages.count - 1,
-            "previousHref": index > 0 ? "/survey/\(survey.pages[index - 1].id)" : "",
+            // The header's links and buttons submit this page's form, so what was typed is kept.
+            "leaveForm": true,
             "notice": false,
             "nonce": false,
         ]
