@@ -49,6 +49,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
 
     // Everything below may use the session.
     let pages = router.group()
+        .add(middleware: SessionStoreOutage.Middleware())
         .add(middleware: SessionMiddleware(
             storage: sessionStore,
             configuration: .init(

@@ -28,9 +28,10 @@ enum AppTestSupport {
     }
 
     /// An app configuration for a fresh database of its own on the test server. `body` runs with
-    /// it; the database is dropped afterwards.
+    /// it; the database is dropped afterwards. `databasePort` and `redisPort` send the app to
+    /// another port of this machine instead of the test servers' (a `CuttableProxy` in front of them).
     static func withConfiguration<T>(
-        overrides: [String: String] = [:], _ body: (AppConfiguration) async throws -> T
+        overrides: [String: String] = [:], databasePort: Int? = nil, redisPort: Int? = nil, _ body: (AppConfiguration) async throws -> T
     ) async throws -> T {
         var admin = try MariaDBConfiguration(url: environment("TEST_DATABASE_URL"))
         admin.poolSize = 1
@@ -39,10 +40,13 @@ enum AppTestSupport {
         try await adminClient.withConnection { try await $0.execute(unsafeSQL: "CREATE DATABASE `\(name)`") }
         var url = URLComponents(string: try environment("TEST_DATABASE_URL"))!
         url.path = "/" + name
+        if let databasePort { url.port = databasePort }
         let databaseURL = url.string!
+        var redisURL = URLComponents(string: try environment("TEST_REDIS_URL"))!
+        if let redisPort { redisURL.port = redisPort }
         var values: [AbsoluteConfigKey: ConfigValue] = [
             "database.url": .init(.string(databaseURL), isSecret: true),
-            "redis.url": .init(.string(try environment("TEST_REDIS_URL")), isSecret: false),
+            "redis.url": .init(.string(redisURL.string!), isSecret: false),
             "resources.dir": .init(.string(projectRoot), isSecret: false),
             "http.port": .init(.int(0), isSecret: false),
             "log.level": .init(.string("warning"), isSecret: false),
@@ -74,10 +78,10 @@ enum AppTestSupport {
 extension AppTestSupport {
     /// A running app (real socket, real MariaDB and Redis) on a fresh database; `body` gets a client.
     static func withApp<T>(
-        overrides: [String: String] = [:], logger: Logger? = nil,
+        overrides: [String: String] = [:], logger: Logger? = nil, databasePort: Int? = nil, redisPort: Int? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, AppConfiguration) async throws -> T
     ) async throws -> T {
-        try await withConfiguration(overrides: overrides) { configuration in
+        try await withConfiguration(overrides: overrides, databasePort: databasePort, redisPort: redisPort) { configuration in
             let app = try await buildApplication(configuration, logger: logger)
             return try await app.test(.live) { client in try await body(client, configuration) }
         }

@@ -193,7 +193,7 @@ struct SecurityTests {
         }
     }
 
-    @Test func aServerFaultIsAPlain500PageAndIsLogged() async throws {
+    @Test func anUnreachableServerIsA503PageAndIsLogged() async throws {
         let lines = LogCapture()
         var logger = Logger(label: "SurveyApp") { _ in CapturingLogHandler(sink: lines) }
         logger.logLevel = .info
@@ -202,11 +202,12 @@ struct SecurityTests {
             let browser = Browser(client)
             try await browser.get("/login")
             let page = try await browser.post("/login", [("email", "someone@example.com"), ("password", Browser.password)])
-            #expect(page.status == .internalServerError)
-            #expect(page.body.contains("<h1>Algo deu errado do nosso lado</h1>"))
+            #expect(page.status == .serviceUnavailable)
+            #expect(page.headers[.retryAfter] == "5")
+            #expect(page.body.contains("<h1>Serviço indisponível</h1>"))
             #expect(page.body.contains(#"<link rel="stylesheet" href="/static/app.css">"#))  // in the site's layout
             for leak in ["Redis", "redis", "Error", "127.0.0.1", "refused", ".swift"] {
-                #expect(!page.body.contains(leak), "the 500 page mentions \(leak)")
+                #expect(!page.body.contains(leak), "the 503 page mentions \(leak)")
             }
         }
         #expect(lines.entries.contains { $0.level == .error && $0.message == "request failed" })

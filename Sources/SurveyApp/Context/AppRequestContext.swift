@@ -16,6 +16,9 @@ struct AppRequestContext: RequestContext, SessionRequestContext {
     let remoteAddress: SocketAddress?
     /// The account as the database has it now, on routes guarded by `RoleMiddleware`.
     var currentUser: User?
+    /// The session store could not be read (Redis down): `user` is nil without meaning signed
+    /// out. Only survey page saves get this far (see `SessionPolicyMiddleware`).
+    var sessionsUnavailable = false
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

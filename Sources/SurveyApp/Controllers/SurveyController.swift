@@ -61,10 +61,26 @@ struct SurveyController {
     @Sendable func save(_ request: Request, context: AppRequestContext) async throws -> Response {
         let index = try pageIndex(context)
         let form = try await FormData.read(request, context: context)
+        let page = survey.pages[index]
+        let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
+        do {
+            if context.sessionsUnavailable { throw DependencyUnavailable() }
+            return try await save(form, values: values, page: index, request: request, context: context)
+        } catch where DependencyUnavailable.isOutage(error) {
+            // MariaDB or Redis out of reach: nothing was saved, and the page comes back as typed.
+            context.logger.error("survey page not saved: a server is unavailable", metadata: ["error.type": "\(String(reflecting: type(of: error)))", "error": "\(error)"])
+            var response = try render(request, context, index: index, values: values, stored: StoredResponse(), errors: [], notice: "survey.unavailable", status: .serviceUnavailable)
+            response.headers[.retryAfter] = DependencyUnavailable.retryAfter
+            return response
+        }
+    }
+
+    private func save(
+        _ form: FormData, values: [String: [String]], page index: Int, request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        let page = survey.pages[index]
         guard let user = context.user else {
             // The session ended while the page was open: keep what was typed for after the login.
-            let page = survey.pages[index]
-            let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
             var response = signIn(request, expired: true)
             if CSRF.isValid(form, request) {
                 let cookie = try await pending.keep(page: page.id, values: values, userID: nil, secure: context.isSecure)
@@ -76,8 +92,6 @@ struct SurveyController {
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
         if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }  // a resent final POST
         if let detour = detour(stored, index) { return detour }
-        let page = survey.pages[index]
-        let values = Dictionary(uniqueKeysWithValues: page.questions.map { ($0.code, form[$0.code]) })
         guard CSRF.isValid(form, request) else {
             // Nothing typed is lost: the page comes back with its values and a new token.
             return try render(request, context, index: index, values: values, stored: stored, errors: [], notice: "form.expired", status: .forbidden, renewCSRF: true)

@@ -2,8 +2,9 @@ import Hummingbird
 import Logging
 
 /// Turns every error into a page in the site's layout. A user's mistake (404, 413, 429…) gets its
-/// own explanation; anything unexpected is logged with its type and shown as a plain 500 page,
-/// never with the error's text, a stack trace or SQL.
+/// own explanation; MariaDB or Redis out of reach gets a 503 page that asks to try again shortly;
+/// anything else unexpected is logged with its type and shown as a plain 500 page, never with
+/// the error's text, a stack trace or SQL.
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let renderer: PageRenderer
@@ -17,6 +18,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
             if let error = error as? any HTTPResponseError {
                 status = error.status
                 if let httpError = error as? HTTPError { headers = httpError.headers }
+            } else if DependencyUnavailable.isOutage(error) {
+                status = .serviceUnavailable
+            }
+            if status == .serviceUnavailable, headers[.retryAfter] == nil {
+                headers[.retryAfter] = DependencyUnavailable.retryAfter
             }
             if status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))", "error": "\(error)"])

@@ -11,6 +11,14 @@ struct SessionPolicyMiddleware: RouterMiddleware {
     let absolute: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if SessionStoreOutage.current?.happened == true {
+            // Not signed out: the session could not be read. A survey page being sent comes back
+            // with what was typed (its controller says why); everything else gets the 503 page.
+            guard request.method == .post, request.uri.path.hasPrefix("/survey/") else { throw DependencyUnavailable() }
+            var context = context
+            context.sessionsUnavailable = true
+            return try await next(request, context)
+        }
         if let session = context.sessions.session {
             let age = Int64(Date().timeIntervalSince1970) - session.signedInAt
             let remaining = absolute - .seconds(age)

@@ -28,7 +28,14 @@ struct RedisPersistDriver: PersistDriver {
     /// One round trip: the value and its remaining time to live.
     func getWithTTL<Object: Codable & Sendable>(key: String, as type: Object.Type) async throws -> (object: Object, ttl: Duration?)? {
         guard key.utf8.count <= 128 else { return nil }  // not an id we issued
-        let replies = try await redis.pipeline([["GET", key], ["PTTL", key]])
+        let replies: [RESPValue]
+        do {
+            replies = try await redis.pipeline([["GET", key], ["PTTL", key]])
+        } catch {
+            // Hummingbird's session middleware treats any failure as "no session": say it was not.
+            SessionStoreOutage.current?.record()
+            throw error
+        }
         guard let bytes = replies[0].bytes else { return nil }
         guard let object = try? JSONDecoder().decode(type, from: Data(bytes)) else { throw PersistError.invalidConversion }
         let ttl = replies[1].int.flatMap { $0 >= 0 ? Duration.milliseconds($0) : nil }
