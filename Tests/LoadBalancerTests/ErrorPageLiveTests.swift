@@ -51,7 +51,11 @@ import Testing
         }
     }
 
-    @Test func allBackendsDownGet503WithRetryAfter() async throws {
+    /// Every backend failing its checks (most likely a server they all share is down): requests
+    /// still go to them, so the client gets the app's own answer, not the balancer's 503 page;
+    /// once one passes again, traffic goes only to it. The balancer's own 503 page is for when no
+    /// backend may take a request at all (all drained here).
+    @Test func whenEveryBackendFailsItsChecksRequestsStillReachThem() async throws {
         let upstreams = try await startUpstreams(2, behaviour: .status(503))
         try await stopping(upstreams) {
             try await withBalancer(upstreams, configure: { configuration in
@@ -62,13 +66,20 @@ import Testing
                 let connection = try await TestConnection.connect(port: port)
                 let response = try await connection.request(.GET, "/")
                 #expect(response.status == 503)
-                #expect(response.headers["retry-after"] == ["5"])
-                #expect(response.text.contains("temporarily unavailable"))
-                #expect(upstreams.allSatisfy { $0.proxiedCount == 0 })
-                // A backend whose checks pass again comes back (rise = 2).
+                #expect(response.text == "status 503")  // the backend's answer
+                #expect(upstreams.map(\.proxiedCount).reduce(0, +) == 1)
+                // A backend whose checks pass again comes back (rise = 2), and takes every request.
                 upstreams[0].behaviour = .normal
                 #expect(await eventually { balancer.snapshot(upstreams[0].address)?.up == true })
-                #expect(try await connection.request(.GET, "/").status == 200)
+                let before = upstreams[1].proxiedCount
+                for _ in 0..<4 { #expect(try await connection.request(.GET, "/").status == 200) }
+                #expect(upstreams[1].proxiedCount == before)
+                // Nothing may take a request: the balancer's own page.
+                for upstream in upstreams { _ = balancer.registry.setDrained(upstream.address, true) }
+                let unavailable = try await connection.request(.GET, "/")
+                #expect(unavailable.status == 503)
+                #expect(unavailable.headers["retry-after"] == ["5"])
+                #expect(unavailable.text.contains("temporarily unavailable"))
                 await connection.close()
             }
         }

@@ -50,10 +50,17 @@ public final class BackendRegistry: Sendable {
 
     // MARK: - Requests
 
-    /// Chooses a backend for one try and counts it in flight, or returns nil when none may take it.
-    /// Backends in `excluded` (already tried for this request) are skipped. When every backend whose
-    /// active checks pass is out only for passive failures, they are tried anyway, as nginx does,
-    /// rather than failing every request until `fail_timeout` ends.
+    /// Chooses a backend for one try and counts it in flight, or returns nil when none may take it
+    /// (every backend drained, weighing 0 or already tried: backends in `excluded` are skipped).
+    ///
+    /// Health narrows the choice, in three steps. Backends that pass their checks and have no
+    /// recent passive failure come first. When every backend whose active checks pass is out only
+    /// for passive failures, they are tried anyway, as nginx does, rather than failing every
+    /// request until `fail_timeout` ends. And when every backend fails its active checks, all of
+    /// them are tried (Envoy's "panic mode"): the checks cannot tell a better one, and what they
+    /// usually see then is a server every replica shares (the database) being down. The replicas
+    /// can still serve their static files and their own "unavailable" page, in the site's
+    /// language, and a replica that is really gone fails fast, to a retry on another.
     public func pick(excluding excluded: [Int] = []) -> Backend? {
         let now = NIODeadline.now()
         let configuration = self.healthConfiguration
@@ -72,6 +79,13 @@ public final class BackendRegistry: Sendable {
                 for index in state.entries.indices {
                     let entry = state.entries[index]
                     state.peers[index].eligible = !entry.drained && entry.weight > 0 && entry.health.isUp && !excluded.contains(entry.backend.id)
+                }
+                chosen = self.algorithm.pick(&state.peers, cursor: &state.cursor)
+            }
+            if chosen == nil && !state.entries.contains(where: { $0.health.isUp && !$0.drained && $0.weight > 0 }) {
+                for index in state.entries.indices {
+                    let entry = state.entries[index]
+                    state.peers[index].eligible = !entry.drained && entry.weight > 0 && !excluded.contains(entry.backend.id)
                 }
                 chosen = self.algorithm.pick(&state.peers, cursor: &state.cursor)
             }
