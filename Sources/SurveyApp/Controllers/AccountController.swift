@@ -99,7 +99,7 @@ struct AccountController {
             // One message whether the account exists or not.
             return try renderLogin(request, context, email: email, errors: [:], notice: "login.error.invalid", status: .unprocessableContent, next: next)
         }
-        try await throttle.recordSuccess(email: email)
+        try await throttle.recordSuccess(email: email, address: context.clientAddress)
         if verdict == .matchNeedsRehash {
             try await users.updatePasswordHash(id: user.id, passwordHash: try await hasher.hash(password))
         }

@@ -2,12 +2,21 @@ import Foundation
 import LibCrypto
 import Redis
 
-/// Counts failed logins per account and per client address in Redis, across every replica.
-/// After `limit` failures within `window`, further attempts are refused until the window ends,
-/// even with the right password.
+/// Counts failed logins in Redis, across every replica, under three scopes with limits of their
+/// own, each within `window`; past any of them further attempts are refused until its window
+/// ends, even with the right password:
+/// - one account from one address (`pairLimit`, 5): guessing one password from one place;
+/// - one address (`addressLimit`, 50): one place trying many accounts. Higher, because a survey is
+///   often answered from one shared address (a household's or an office's Wi-Fi, a mobile
+///   carrier's NAT) and one person's typos must not lock everyone behind it out;
+/// - one account from anywhere (`accountLimit`, 30): guessing spread over many addresses. Higher
+///   than the pair's, so that locking someone out (the researcher, whose email may be known)
+///   takes failures from several addresses, each stopped at 5.
 struct LoginThrottle: Sendable {
     let redis: RedisClient
-    var limit = 5
+    var pairLimit = 5
+    var addressLimit = 50
+    var accountLimit = 30
     var window: Duration = .seconds(15 * 60)
 
     enum Verdict: Equatable {
@@ -16,39 +25,46 @@ struct LoginThrottle: Sendable {
         case blocked(retryAfter: Int)
     }
 
-    /// Keys hold a hash of the email, never the email itself.
-    private func keys(email: String, address: String?) -> [String] {
-        let account = "throttle:login:account:" + SHA256.hash(Array(email.lowercased().utf8)).hexString
-        guard let address else { return [account] }
-        return [account, "throttle:login:address:" + address]
+    /// The counters that apply, with their limits. Keys hold a hash of the email, never the email.
+    private func scopes(email: String, address: String?) -> [(key: String, limit: Int)] {
+        let account = SHA256.hash(Array(email.lowercased().utf8)).hexString
+        var scopes = [("throttle:login:account:" + account, accountLimit)]
+        if let address {
+            scopes.append(("throttle:login:address:" + address, addressLimit))
+            scopes.append(("throttle:login:pair:" + SHA256.hash(Array("\(account) \(address)".utf8)).hexString, pairLimit))
+        }
+        return scopes
     }
 
     func check(email: String, address: String?) async throws -> Verdict {
-        let keys = keys(email: email, address: address)
-        let replies = try await redis.pipeline(keys.flatMap { [["GET", $0], ["PTTL", $0]] })
-        return verdict(replies)
+        let scopes = scopes(email: email, address: address)
+        let replies = try await redis.pipeline(scopes.flatMap { [["GET", $0.key], ["PTTL", $0.key]] })
+        return verdict(replies, limits: scopes.map(\.limit))
     }
 
     /// Records a failure; the verdict says whether this failure used up the allowance.
     func recordFailure(email: String, address: String?) async throws -> Verdict {
         let seconds = String(window.components.seconds)
-        let keys = keys(email: email, address: address)
-        let replies = try await redis.pipeline(keys.flatMap { key -> [[any RedisArgumentConvertible]] in
-            [["INCR", key], ["EXPIRE", key, seconds, "NX"], ["GET", key], ["PTTL", key]]
+        let scopes = scopes(email: email, address: address)
+        let replies = try await redis.pipeline(scopes.flatMap { scope -> [[any RedisArgumentConvertible]] in
+            [["INCR", scope.key], ["EXPIRE", scope.key, seconds, "NX"], ["GET", scope.key], ["PTTL", scope.key]]
         })
         // Keep each key's GET and PTTL replies.
-        return verdict(stride(from: 0, to: replies.count, by: 4).flatMap { [replies[$0 + 2], replies[$0 + 3]] })
+        return verdict(stride(from: 0, to: replies.count, by: 4).flatMap { [replies[$0 + 2], replies[$0 + 3]] }, limits: scopes.map(\.limit))
     }
 
-    /// A successful login clears the account's count (not the address's).
-    func recordSuccess(email: String) async throws {
-        _ = try await redis.del(keys(email: email, address: nil)[0])
+    /// A successful login clears the account's counts, everywhere and from this address (not
+    /// the address's own).
+    func recordSuccess(email: String, address: String?) async throws {
+        let keys = scopes(email: email, address: address).map(\.key).filter { !$0.hasPrefix("throttle:login:address:") }
+        _ = try await redis.send("DEL", arguments: keys)
     }
 
-    private func verdict(_ pairs: [RESPValue]) -> Verdict {
+    /// `pairs`: each scope's count and remaining time to live, in the order of `limits`.
+    private func verdict(_ pairs: [RESPValue], limits: [Int]) -> Verdict {
         var wait = 0
-        for index in stride(from: 0, to: pairs.count, by: 2) {
-            guard let count = pairs[index].int, count >= limit else { continue }
+        for (scope, index) in stride(from: 0, to: pairs.count, by: 2).enumerated() {
+            guard let count = pairs[index].int, count >= limits[scope] else { continue }
             let ttl = max(1, Int((pairs[index + 1].int ?? 1000) + 999) / 1000)
             wait = max(wait, ttl)
         }
