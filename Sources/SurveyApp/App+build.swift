@@ -38,7 +38,7 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.security.trustedProxies))
     router.add(middleware: ClientMiddleware(languages: catalog.languages, trustedProxies: configuration.security.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: renderer))

@@ -238,6 +238,29 @@ struct SecurityTests {
         #expect(lines.entries.contains { $0.level == .error && $0.message == "request failed" })
     }
 
+    /// The balancer's `X-Request-ID` (from a trusted proxy, well formed) becomes the request's id:
+    /// in the app's log lines and in the `X-Request-Id` the client gets.
+    @Test func aTrustedBalancersRequestIDIsTheRequestsID() async throws {
+        let lines = LogCapture()
+        var logger = Logger(label: "SurveyApp") { _ in CapturingLogHandler(sink: lines) }
+        logger.logLevel = .info
+        let id = "0123456789abcdef0123456789abcdef"
+        try await AppTestSupport.withApp(logger: logger) { client, _ in
+            let browser = Browser(client)
+            let page = try await browser.get("/", headers: [.xRequestID: id])
+            #expect(page.headers[.xRequestID] == id)
+            // Anything that could forge a log line is not adopted.
+            let odd = try await browser.get("/", headers: [.xRequestID: "short"])
+            #expect(odd.headers[.xRequestID] != "short")
+        }
+        #expect(lines.entries.contains { $0.message == "request" && $0.metadata["hb.request.id"]?.description == id })
+        // From an address that is not a trusted balancer, the header is ignored.
+        try await AppTestSupport.withApp(overrides: ["trusted.proxies": "192.0.2.1"]) { client, _ in
+            let page = try await Browser(client).get("/", headers: [.xRequestID: id])
+            #expect(page.headers[.xRequestID] != id)
+        }
+    }
+
     @Test func infoLogsCarryRequestIdsAndNoPersonalData() async throws {
         let lines = LogCapture()
         var logger = Logger(label: "SurveyApp") { _ in CapturingLogHandler(sink: lines) }

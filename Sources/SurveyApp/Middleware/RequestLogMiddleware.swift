@@ -6,11 +6,20 @@ import Logging
 /// One info line per request: method, route pattern, status and time, with the request id that
 /// every other line of the request carries too. Never the query string, the client's address,
 /// a form value or an email: route patterns (`/survey/{page}`) hold no personal data.
+///
+/// Behind one of `trustedProxies`, the balancer's `X-Request-ID` becomes the request's id, so its
+/// access log and the app's lines (and the id the client sees) match.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let trustedProxies: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
+        var context = context
+        if let id = request.headers[.xRequestID], Self.isUsable(id),
+           let peer = context.remoteAddress?.ipAddress, trustedProxies.contains(peer) {
+            context.logger[metadataKey: "hb.request.id"] = .string(id)
+        }
         var response = try await next(request, context)
         response.headers[.xRequestID] = context.id
         let elapsed = ContinuousClock.now - start
@@ -24,5 +33,12 @@ struct RequestLogMiddleware: RouterMiddleware {
                 "ms": "\(String(format: "%.1f", milliseconds))",
             ])
         return response
+    }
+
+    /// 8 to 64 letters, digits, dashes or underscores: an id, nothing that could forge a log line.
+    static func isUsable(_ id: String) -> Bool {
+        (8...64).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+        }
     }
 }
