@@ -157,4 +157,25 @@ struct PageValidatorTests {
         let long = String(repeating: "😀", count: 2001)
         #expect(errors(validator.validate(page: newStore, form: ["likelihood_new_store": ["9"], "comment": [long]])) == ["comment": .tooLong(max: 2000)])
     }
+
+    /// Control characters nobody sees (NUL, escape, bell, DEL, C1) are dropped before storing, so
+    /// they never reach an export; a tab becomes a space; line breaks stay in a multi-line answer
+    /// (CRLF as LF) and become spaces in a one-line one.
+    @Test func controlCharactersAreDropped() {
+        let newStore = page("new-store")
+        guard case .valid(let answers) = validator.validate(
+            page: newStore, form: ["likelihood_new_store": ["9"], "comment": ["Açougue\u{0}NUL\u{1B}[31m\ttab\u{7}\u{7F}\u{85} 😀\r\nfim"]])
+        else {
+            Issue.record("a comment with control characters is still valid")
+            return
+        }
+        #expect(answers["comment"] == .text("AçougueNUL[31m tab 😀\nfim"))
+        #expect(PageValidator.withoutControlCharacters("a\r\nb\tc", keepingLineBreaks: false) == "a b c")
+        // Nothing but control characters is nothing.
+        guard case .valid(let empty) = validator.validate(page: newStore, form: ["likelihood_new_store": ["9"], "comment": ["\u{0}\u{1B}"]]) else {
+            Issue.record("an optional comment of control characters is left empty")
+            return
+        }
+        #expect(empty["comment"] == nil)
+    }
 }

@@ -100,12 +100,35 @@ struct PageValidator {
                 return .failure(Refusal(message: .money(min: lo, max: hi)))
             }
         case .text, .longText:
-            // Stored as typed; the limit counts code points, as the utf8mb4 column does.
-            let text = values[0]
+            // Stored as typed, less control characters nobody can see (NUL, escape, bell…: they
+            // would go into every export); the limit counts code points, as the utf8mb4 column does.
+            let text = Self.withoutControlCharacters(values[0], keepingLineBreaks: q.type == .longText)
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                return q.required ? .failure(Refusal(message: .required)) : .success(nil)
+            }
             let limit = q.maxLength ?? 255
             guard text.unicodeScalars.count <= limit else { return .failure(Refusal(message: .tooLong(max: limit))) }
             return .success(.text(text))
         }
+    }
+
+    /// `text` without Unicode control characters (C0, DEL, C1): a tab becomes a space, and line
+    /// breaks stay, as `\n`, where `keepingLineBreaks` (a multi-line answer).
+    static func withoutControlCharacters(_ text: String, keepingLineBreaks: Bool) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard scalar.properties.generalCategory == .control else {
+                scalars.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\t": scalars.append(" ")
+            case "\n": scalars.append(keepingLineBreaks ? "\n" : " ")
+            default: break  // "\r" of a CRLF pair too
+            }
+        }
+        return String(scalars)
     }
 
     static func holds(_ condition: SurveyDefinition.Condition, in answers: [String: AnswerValue]) -> Bool {
