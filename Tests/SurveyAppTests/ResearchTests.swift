@@ -145,6 +145,30 @@ struct ResearchTests {
         }
     }
 
+    /// Assumptions that cannot be used are named by their labels with what they should be, stay
+    /// in their fields as typed, and the configured ones are used; scenarios out of order too.
+    @Test func viabilityAssumptionsThatCannotBeUsedAreExplained() async throws {
+        try await FixedResponses.withResearcherApp { browser, _, _ in
+            let page = try await browser.get("/research/viability?households=-5&pessimistic=150&base=30&optimistic=50")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("Premissas não aplicadas"))
+            #expect(page.body.contains("Domicílios na cidade: informe um número inteiro de 1 a 100.000.000"))
+            #expect(page.body.contains("Pessimista: informe uma porcentagem de 0 a 100"))
+            #expect(page.body.contains(#"name="households" value="-5""#))
+            #expect(page.body.contains(#"name="pessimistic" value="150""#))
+            #expect(!page.body.contains("Filtros ignorados"))
+            let reversed = try await browser.get("/research/viability?households=1000&pessimistic=60&base=30&optimistic=10")
+            #expect(reversed.body.contains("os cenários devem crescer do pessimista ao otimista"))
+            // The configured rates (20 %, 35 %, 50 % by default) are used instead.
+            #expect(reversed.body.contains("R$\u{00A0}143.350"))
+            // A filter that cannot be used is named by its label.
+            let filtered = try await browser.get("/research?from=2026-13-01")
+            #expect(filtered.body.contains("Filtros ignorados por estarem em formato inválido: “Concluídos a partir de”."))
+            // Percentages are shown in the page's language.
+            #expect(try await browser.get("/research/viability").body.contains(#"name="base" value="35,0""#))
+        }
+    }
+
     @Test func analysisExportParsesBackToTheDatabase() async throws {
         try await FixedResponses.withResearcherApp { browser, _, _ in
             let export = try await browser.get("/research/export.csv?preset=analysis")

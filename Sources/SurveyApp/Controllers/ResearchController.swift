@@ -142,6 +142,12 @@ struct ResearchController {
         }.sorted { $0.lower < $1.lower }
     }
 
+    /// A filter parameter as the form labels it.
+    private func filterLabel(_ name: String, _ language: String) -> String {
+        let keys = ["from": "research.from", "to": "research.to", "district": "research.district", "income_band": "research.income"]
+        return keys[name].map { "“\(renderer.catalog.text($0, language))”" } ?? name
+    }
+
     /// The filter form's values: what is applied, and the choices.
     func filterValues(_ filters: ResearchFilters, refused: [String], language: String) -> [String: Any] {
         func choices(_ code: String, _ selected: String?) -> [[String: Any]] {
@@ -152,7 +158,7 @@ struct ResearchController {
             "districts": choices("district", filters.district), "incomeBands": choices("income_band", filters.incomeBand),
             "filtered": !filters.isEmpty,
             "filterQuery": filters.queryString,
-            "refused": refused.isEmpty ? false : renderer.catalog.text("research.filterRefused", language, ["names": refused.joined(separator: ", ")]) as Any,
+            "refused": refused.isEmpty ? false : renderer.catalog.text("research.filterRefused", language, ["names": refused.map { filterLabel($0, language) }.joined(separator: ", ")]) as Any,
         ]
     }
 
@@ -222,15 +228,32 @@ extension ResearchController {
         let catalog = renderer.catalog
         let (filters, refused) = ResearchFilters.parse(request, survey: survey)
         // The assumptions come from the environment and can be changed on the page.
+        // A value that cannot be used is named, with what it should be, and stays in its field;
+        // the report then uses the configured value instead.
         var settings = viability
-        var settingsRefused: [String] = []
+        var problems: [String] = []
+        var typed: [String: String] = [:]
         let query = request.uri.queryParameters
-        if let text = query["households"].map(String.init), !text.isEmpty {
-            if let n = Int(text.replacingOccurrences(of: ".", with: "")), n > 0, n <= 100_000_000 { settings.households = n } else { settingsRefused.append("households") }
+        if let text = query["households"].map({ String($0).trimmingCharacters(in: .whitespaces) }), !text.isEmpty {
+            typed["households"] = text
+            if let n = Int(text.replacingOccurrences(of: ".", with: "")), n > 0, n <= 100_000_000 {
+                settings.households = n
+            } else {
+                problems.append(catalog.text("viability.refused.households", language, ["label": catalog.text("viability.households", language)]))
+            }
         }
         for (name, keyPath) in [("pessimistic", \ViabilitySettings.pessimistic), ("base", \ViabilitySettings.base), ("optimistic", \ViabilitySettings.optimistic)] {
-            guard let text = query[Substring(name)].map(String.init), !text.isEmpty else { continue }
-            if let percent = Double(text.replacingOccurrences(of: ",", with: ".")), (0...100).contains(percent) { settings[keyPath: keyPath] = percent / 100 } else { settingsRefused.append(name) }
+            guard let text = query[Substring(name)].map({ String($0).trimmingCharacters(in: .whitespaces) }), !text.isEmpty else { continue }
+            typed[name] = text
+            if let percent = Double(text.replacingOccurrences(of: ",", with: ".")), percent.isFinite, (0...100).contains(percent) {
+                settings[keyPath: keyPath] = percent / 100
+            } else {
+                problems.append(catalog.text("viability.refused.rate", language, ["label": catalog.text("viability." + name, language)]))
+            }
+        }
+        if !(settings.pessimistic <= settings.base && settings.base <= settings.optimistic) {
+            problems.append(catalog.text("viability.refused.order", language))
+            (settings.pessimistic, settings.base, settings.optimistic) = (viability.pessimistic, viability.base, viability.optimistic)
         }
 
         async let overallResult = queries.tallies(filters)
@@ -263,11 +286,12 @@ extension ResearchController {
             }
         }
 
-        var values = filterValues(filters, refused: refused + settingsRefused, language: language)
-        values["households"] = String(settings.households)
-        values["pessimistic"] = NumberText.format(settings.pessimistic * 100, decimals: 1, language: "en")
-        values["base"] = NumberText.format(settings.base * 100, decimals: 1, language: "en")
-        values["optimistic"] = NumberText.format(settings.optimistic * 100, decimals: 1, language: "en")
+        var values = filterValues(filters, refused: refused, language: language)
+        values["assumptionsRefused"] = problems.isEmpty ? false : catalog.text("viability.refused", language, ["problems": problems.joined(separator: "; ")]) as Any
+        values["households"] = typed["households"] ?? String(settings.households)
+        values["pessimistic"] = typed["pessimistic"] ?? NumberText.format(settings.pessimistic * 100, decimals: 1, language: language)
+        values["base"] = typed["base"] ?? NumberText.format(settings.base * 100, decimals: 1, language: language)
+        values["optimistic"] = typed["optimistic"] ?? NumberText.format(settings.optimistic * 100, decimals: 1, language: language)
         values["respondents"] = NumberText.integer(all.respondents, language: language)
         values["tooSmall"] = all.respondents < ViabilityReport.minimumOverall
             ? catalog.text("viability.tooSmall", language, ["n": "\(all.respondents)", "min": "\(ViabilityReport.minimumOverall)"]) as Any : false
