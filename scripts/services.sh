@@ -15,8 +15,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVICES_DIR=${SERVICES_DIR:-$ROOT/.local/services}
 case "$SERVICES_DIR" in /*) ;; *) SERVICES_DIR=$ROOT/$SERVICES_DIR ;; esac
-MARIADB_PORT=${MARIADB_PORT:-3307}
-REDIS_PORT=${REDIS_PORT:-6380}
+# Each server's port is saved in its folder when it starts: `env`, `status` and a later `start`
+# use the saved one unless MARIADB_PORT / REDIS_PORT say otherwise, so a shell that did not set
+# them (adding a replica by hand) still finds the servers `make run` started elsewhere.
+MARIADB_PORT=${MARIADB_PORT:-$(cat "$SERVICES_DIR/mariadb/port" 2>/dev/null || echo 3307)}
+REDIS_PORT=${REDIS_PORT:-$(cat "$SERVICES_DIR/redis/port" 2>/dev/null || echo 6380)}
 DB_NAME=${DB_NAME:-survey}
 DB_USER=${DB_USER:-survey}
 DB_GRANT_ALL=${DB_GRANT_ALL:-0}
@@ -111,7 +114,11 @@ root_sql() { mariadb --no-defaults --protocol=socket --socket="$MDB_SOCKET" -uro
 
 start_mariadb() {
     mkdir -p "$MDB_DIR/tmp"
-    if alive "$MDB_PID"; then log "mariadb already running (pid $(cat "$MDB_PID"))"; return 0; fi
+    if alive "$MDB_PID"; then
+        check_port mariadb "$MDB_DIR/port" "$MARIADB_PORT" MARIADB_PORT
+        log "mariadb already running (pid $(cat "$MDB_PID"), port $MARIADB_PORT)"
+        return 0
+    fi
     if [ ! -d "$MDB_DATA/mysql" ]; then
         log "creating the MariaDB data directory in $MDB_DATA"
         mkdir -p "$MDB_DIR/tmp"
@@ -134,6 +141,7 @@ start_mariadb() {
         --skip-name-resolve $tls_args ${MARIADB_EXTRA_ARGS:-} > /dev/null 2>&1 < /dev/null &
     wait_for "mariadb on 127.0.0.1:$MARIADB_PORT" 90 root_sql -e 'SELECT 1' \
         || { tail -n 30 "$MDB_DIR/error.log" >&2 || true; die "mariadbd did not start (see $MDB_DIR/error.log)"; }
+    echo "$MARIADB_PORT" > "$MDB_DIR/port"
     local pw scope
     pw=$(db_password)
     scope="\`$DB_NAME\`.*"
@@ -148,12 +156,26 @@ SQL
 
 start_redis() {
     mkdir -p "$REDIS_DIR"
-    if alive "$REDIS_PID"; then log "redis already running (pid $(cat "$REDIS_PID"))"; return 0; fi
+    if alive "$REDIS_PID"; then
+        check_port redis "$REDIS_DIR/port" "$REDIS_PORT" REDIS_PORT
+        log "redis already running (pid $(cat "$REDIS_PID"), port $REDIS_PORT)"
+        return 0
+    fi
     redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$REDIS_DIR" \
         --pidfile "$REDIS_PID" --logfile "$REDIS_DIR/redis.log" --appendonly "$REDIS_APPENDONLY" \
         --save "" > /dev/null
     wait_for "redis on 127.0.0.1:$REDIS_PORT" 30 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping \
         || die "redis-server did not start (see $REDIS_DIR/redis.log)"
+    echo "$REDIS_PORT" > "$REDIS_DIR/port"
+}
+
+# A server already running here on another port than the one asked for: say so rather than hand
+# out the wrong address.
+check_port() { # name, port file, wanted port, variable
+    local saved
+    saved=$(cat "$2" 2>/dev/null || true)
+    [ -z "$saved" ] || [ "$saved" = "$3" ] \
+        || die "$1 of $SERVICES_DIR is already running on port $saved, not $3: stop it first (scripts/services.sh stop $1) or use $4=$saved"
 }
 
 stop_pidfile() { # name, pidfile
