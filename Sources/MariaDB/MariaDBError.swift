@@ -2,6 +2,7 @@
 ///
 /// `description` never shows bound values: quoted literals in the server's text (such as the
 /// duplicate entry of error 1062) are replaced with `'…'`, because they are often user data.
+/// The client library's messages (codes 2000-2999) are kept whole: they name hosts, not data.
 public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// The server refused the statement (syntax, constraint, deadlock, …).
@@ -33,7 +34,9 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
         self.kind = kind
         self.code = code
         self.sqlState = sqlState
-        self.message = Self.redactingLiterals(in: message)
+        // The client library's own messages (codes 2000-2999: "Can't connect to server on
+        // '127.0.0.1' (111)") carry no user data, and their apostrophes are not quotes.
+        self.message = (2000..<3000).contains(code) ? message : Self.redactingLiterals(in: message)
         self.mayHaveRun = mayHaveRun
     }
 

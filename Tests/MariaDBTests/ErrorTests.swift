@@ -23,6 +23,19 @@ struct ErrorTests {
         }
     }
 
+    /// A refused connection names the host and the reason: the client library's messages carry
+    /// no user data, and the apostrophe of "Can't" is not a quote to redact from.
+    @Test func aRefusedConnectionSaysWhereAndWhy() async throws {
+        var configuration = try TestDatabase.adminConfiguration()
+        configuration.port = 1
+        configuration.tls = .disabled
+        let client = MariaDBClient(configuration: configuration, logger: Logger(label: "refused"))
+        let error = await #expect(throws: MariaDBError.self) { try await client.query("SELECT 1") }
+        await client.shutdown()
+        #expect(error?.code == 2002)
+        #expect(error?.message.contains("Can't connect to server on '127.0.0.1'") == true, "\(String(describing: error?.message))")
+    }
+
     @Test func syntaxErrorsAndWrongBindCountsAreClear() async throws {
         try await TestDatabase.with { db, _ in
             let syntax = await #expect(throws: MariaDBError.self) { try await db.query("SELEC 1") }
