@@ -21,12 +21,12 @@ struct MoneyParserTests {
         #expect(value * 100 == Decimal(123_456))
     }
 
-    @Test(arguments: ["", "abc", "-5", "1.23.4", "12,3,4", "1,2.3,4", "1e5", "٣", "1.2345,6"])
+    @Test(arguments: ["", "abc", "-5", "1.23.4", "12,3,4", "1,2.3,4", "1e5", "٣", "1.2345,6", "01.234.567", "0.500,00"])
     func refusesWhatIsNotAnAmount(input: String) {
         #expect(throws: MoneyParser.Failure.notANumber) { try MoneyParser.parse(input) }
     }
 
-    @Test(arguments: ["12,345", "1.234,567", "0,001"])
+    @Test(arguments: ["12,345", "1.234,567", "0,001", "0.500", "00.500"])
     func refusesMoreThanTwoDecimals(input: String) {
         #expect(throws: MoneyParser.Failure.tooManyDecimals) { try MoneyParser.parse(input) }
     }

@@ -36,8 +36,9 @@ enum MoneyParser {
         case (nil, let dot?):
             let dots = text.filter { $0 == "." }.count
             let after = text[text.index(after: dot)...]
-            if dots == 1 && after.count != 3 {
-                // "1234.56": a decimal point.
+            if dots == 1 && (after.count != 3 || text[..<dot].hasPrefix("0")) {
+                // "1234.56": a decimal point; so is the point of "0.500" (no thousands group
+                // starts with a zero), whose three decimals are then refused.
                 integerPart = text[..<dot]
                 fraction = after
             } else {
@@ -61,11 +62,11 @@ enum MoneyParser {
         return value
     }
 
-    /// "1.234.567" grouped by "." (first group 1–3 digits, the rest exactly 3); a plain run of
-    /// digits counts too.
+    /// "1.234.567" grouped by "." (first group 1–3 digits, not starting with 0, the rest exactly
+    /// 3); a plain run of digits counts too.
     private static func isGrouped(_ text: Substring, by separator: Character) -> Bool {
         let groups = text.split(separator: separator, omittingEmptySubsequences: false)
         guard groups.count > 1 else { return !text.isEmpty }
-        return (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy { $0.count == 3 }
+        return (1...3).contains(groups[0].count) && !groups[0].hasPrefix("0") && groups.dropFirst().allSatisfy { $0.count == 3 }
     }
 }
