@@ -72,7 +72,7 @@ struct ResearchTests {
             #expect(late.matches(of: #"<span class="card-value">([^<]+)</span>"#)[1] == "1")
             let refused = try await browser.get("/research?from=yesterday&district=atlantis")
             #expect(refused.status == .ok)
-            #expect(refused.body.contains("from, district"))
+            #expect(refused.body.contains("Filtros ignorados por estarem em formato inválido: “Concluídos a partir de”, “Bairro”."))
         }
     }
 

@@ -121,6 +121,17 @@ struct SecurityTests {
         }
     }
 
+    @Test(arguments: ["maria@example.com", "joão.silva+pesquisa@exemplo.com.br", "a_b-c@sub.domínio.com", "o'neil@x.co"])
+    func plausibleEmailsAreAccepted(_ email: String) {
+        #expect(EmailAddress.isPlausible(email))
+    }
+
+    @Test(arguments: ["<script>@x.com", "a@b", "a@b.c", "a..b@x.com", ".a@x.com", "a.@x.com", "a@-x.com", "a@x-.com",
+                      "a@x..com", "a@x.com.", "a b@x.com", "a@x.c0m", "\"a\"@x.com", "a(b)@x.com", "a@x_y.com", "@x.com", "a@"])
+    func implausibleEmailsAreRefused(_ email: String) {
+        #expect(!EmailAddress.isPlausible(email))
+    }
+
     @Test func fiveFailedLoginsGiveA429WithRetryAfter() async throws {
         try await AppTestSupport.withApp { client, _ in
             let owner = Browser(client)
@@ -276,10 +287,13 @@ struct SecurityTests {
             #expect(saved.location == "/survey/shopping")
             _ = try await browser.logOut()
             _ = try await browser.logIn(email: email, password: "wrong password here")
+            #expect(try await browser.get("/readyz").status == .ok)
         }
         let all = lines.entries
         let requests = all.filter { $0.message == "request" }
         #expect(requests.count >= 8)
+        // Health checks come every few seconds: they are logged at debug, not info.
+        #expect(!requests.contains { $0.metadata["route"]?.description == "/readyz" })
         #expect(requests.allSatisfy { $0.metadata["hb.request.id"] != nil })
         for entry in all {
             let text = "\(entry.message) \(entry.metadata)"

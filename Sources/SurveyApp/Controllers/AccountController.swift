@@ -190,12 +190,22 @@ enum SessionSettings {
 }
 
 enum EmailAddress {
-    /// Good enough to catch typos; the only real check would be sending mail.
+    /// Good enough to catch typos and junk (`<script>@x.com`); the only real check would be
+    /// sending mail. The local part takes letters (any script), digits and the atom characters of
+    /// RFC 5322, in dot-separated runs; the domain, labels of letters, digits and inner hyphens,
+    /// at least two, the last of two letters or more.
     static func isPlausible(_ email: String) -> Bool {
         guard email.utf8.count <= 254, !email.contains(where: { $0.isWhitespace }) else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
-        let domain = parts[1]
-        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".") && !domain.contains("..")
+        let atom = Set("!#$%&'*+/=?^_`{|}~-")
+        let local = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard local.allSatisfy({ run in !run.isEmpty && run.allSatisfy { $0.isLetter || $0.isNumber || atom.contains($0) } }) else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
+        }) else { return false }
+        return labels.last!.count >= 2 && labels.last!.allSatisfy(\.isLetter)
     }
 }

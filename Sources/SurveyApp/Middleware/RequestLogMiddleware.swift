@@ -24,7 +24,11 @@ struct RequestLogMiddleware: RouterMiddleware {
         response.headers[.xRequestID] = context.id
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
-        context.logger.info(
+        // Health checks and metric scrapes come every few seconds from the balancer and the
+        // monitoring: at info they would bury the requests of people.
+        let routine = ["/healthz", "/readyz", "/metrics"].contains(context.endpointPath) && response.status.code < 400
+        context.logger.log(
+            level: routine ? .debug : .info,
             "request",
             metadata: [
                 "method": "\(request.method)",
