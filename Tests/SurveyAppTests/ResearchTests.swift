@@ -72,7 +72,12 @@ struct ResearchTests {
             #expect(late.matches(of: #"<span class="card-value">([^<]+)</span>"#)[1] == "1")
             let refused = try await browser.get("/research?from=yesterday&district=atlantis")
             #expect(refused.status == .ok)
-            #expect(refused.body.contains("Filtros ignorados por estarem em formato inválido: “Concluídos a partir de”, “Bairro”."))
+            #expect(refused.body.contains("opções da lista): “Concluídos a partir de”, “Bairro”."))
+            // Dates that do not exist, and a range that ends before it starts, are refused too.
+            #expect(try await browser.get("/research?from=2026-02-31").body.contains("opções da lista): “Concluídos a partir de”."))
+            let reversed = try await browser.get("/research?from=2026-12-01&to=2026-01-01")
+            #expect(reversed.body.contains("opções da lista): “Concluídos a partir de”, “até”."))
+            #expect(reversed.matches(of: #"<span class="card-value">([^<]+)</span>"#).prefix(2) == ["7", "6"])  // unfiltered
         }
     }
 
@@ -163,7 +168,7 @@ struct ResearchTests {
             #expect(reversed.body.contains("R$\u{00A0}143.350"))
             // A filter that cannot be used is named by its label.
             let filtered = try await browser.get("/research?from=2026-13-01")
-            #expect(filtered.body.contains("Filtros ignorados por estarem em formato inválido: “Concluídos a partir de”."))
+            #expect(filtered.body.contains("Filtros ignorados por não serem válidos (datas que existem, a inicial antes da final, opções da lista): “Concluídos a partir de”."))
             // Percentages are shown in the page's language.
             #expect(try await browser.get("/research/viability").body.contains(#"name="base" value="35,0""#))
         }

@@ -31,6 +31,12 @@ struct ResearchFilters: Sendable, Equatable {
             guard let text = value(name) else { continue }
             if isDay(text) { filters[keyPath: keyPath] = text } else { refused.append(name) }
         }
+        // A range that ends before it starts matches nothing: say so rather than show zeros.
+        if let from = filters.from, let to = filters.to, from > to {
+            filters.from = nil
+            filters.to = nil
+            refused += ["from", "to"]
+        }
         for (name, keyPath) in [("district", \ResearchFilters.district), ("income_band", \ResearchFilters.incomeBand)] {
             guard let code = value(name) else { continue }
             if survey.question(name)?.options?.contains(where: { $0.code == code }) == true { filters[keyPath: keyPath] = code } else { refused.append(name) }
@@ -41,9 +47,12 @@ struct ResearchFilters: Sendable, Equatable {
     static func isDay(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2999).contains(y), (1...12).contains(m), (1...31).contains(d)
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2999).contains(y), (1...12).contains(m)
         else { return false }
-        return true
+        // A day of that month (2026-02-31 is not one).
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return (1...days).contains(d)
     }
 
     var isEmpty: Bool { from == nil && to == nil && district == nil && incomeBand == nil }
