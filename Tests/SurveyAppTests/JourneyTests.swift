@@ -135,9 +135,18 @@ struct JourneyTests {
             try await browser.savePage("consent", Answers.consent)
             #expect(try await AppTestSupport.count("responses", configuration) == 1)
             let ended = try await browser.savePage("household", [("age_band", "under-18"), ("district", "centro"), ("household_size", "2"), ("income_band", "na")])
-            #expect(ended.status == .ok)
-            #expect(ended.body.contains("maiores de 18"))
+            #expect(ended.location == "/survey/ended")
+            let page = try await browser.get("/survey/ended")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("maiores de 18"))
             #expect(try await AppTestSupport.count("responses", configuration) == 0)
+            // The survey stays ended: no way back in by answering another age.
+            #expect(try await browser.get("/survey").location == "/survey/ended")
+            #expect(try await browser.get("/survey/consent").location == "/survey/ended")
+            let again = try await browser.post("/survey/household", [("age_band", "25-34"), ("district", "centro"), ("household_size", "2"), ("income_band", "na")])
+            #expect(again.location == "/survey/ended")
+            #expect(try await AppTestSupport.count("responses", configuration) == 0)
+            #expect(try await browser.get("/my-data").body.contains("nenhuma resposta foi guardada"))
         }
     }
 

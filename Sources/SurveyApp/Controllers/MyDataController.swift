@@ -31,7 +31,8 @@ struct MyDataController {
         }
         var values: [String: Any] = ["email": user.email, "answers": answers, "hasAnswers": !answers.isEmpty]
         if let stored {
-            values["status"] = catalog.text(stored.isCompleted ? "myData.status.completed" : "myData.status.draft", language)
+            let status = stored.screenedOut ? "myData.status.screenedOut" : stored.isCompleted ? "myData.status.completed" : "myData.status.draft"
+            values["status"] = catalog.text(status, language)
             if let version = stored.consentVersion, let at = stored.consentedAt {
                 values["consent"] = catalog.text("myData.consent", language, ["version": "\(version)", "date": Self.day(at)])
             }
@@ -59,7 +60,7 @@ struct MyDataController {
             }
             var response: [String: Any] = [
                 "survey": survey.id, "surveyVersion": stored.surveyVersion ?? survey.version,
-                "status": stored.isCompleted ? "completed" : "draft", "answers": answers,
+                "status": stored.screenedOut ? "screened-out" : stored.isCompleted ? "completed" : "draft", "answers": answers,
             ]
             if let version = stored.consentVersion { response["consentVersion"] = version }
             if let at = stored.consentedAt { response["consentedAt"] = Self.timestamp(at) }

@@ -20,6 +20,7 @@ struct SurveyController {
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/survey", use: resume)
         router.get("/survey/thanks", use: thanks)
+        router.get("/survey/ended", use: ended)
         router.get("/survey/{page}", use: show)
         router.post("/survey/{page}", use: save)
     }
@@ -38,6 +39,15 @@ struct SurveyController {
             return .redirect(to: "/survey", type: .normal)
         }
         return try renderer.render("thanks", titleKey: "thanks.title", request: request, context: context)
+    }
+
+    /// The survey ended early for this respondent (under 18), for good.
+    @Sendable func ended(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let user = context.user else { return signIn(request) }
+        guard let stored = try await responses.load(userID: user.userID), stored.screenedOut else {
+            return .redirect(to: "/survey", type: .normal)
+        }
+        return try renderer.render("ended", titleKey: "ended.title", request: request, context: context)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -109,9 +119,9 @@ struct SurveyController {
         case .needsFollowUp(let followUps, _):
             return try render(request, context, index: index, values: values, stored: stored, errors: [], followUps: Set(followUps))
         case .endsSurvey:
-            try await responses.discardDraft(userID: user.userID)
+            try await responses.screenOut(userID: user.userID)
             context.logger.info("survey ended early by an answer")
-            return try renderer.render("ended", titleKey: "ended.title", request: request, context: context)
+            return .redirect(to: "/survey/ended", type: .normal)
         case .valid(let answers):
             do {
                 return try await store(answers, page: index, form: form, user: user, context: context)
@@ -208,6 +218,7 @@ struct SurveyController {
     /// Completed responses go to the thank-you page; pages beyond the first unsaved one wait.
     private func detour(_ stored: StoredResponse, _ index: Int) -> Response? {
         if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }
+        if stored.screenedOut { return .redirect(to: "/survey/ended", type: .normal) }
         if let first = stored.firstUnsavedPage(of: survey), index > first {
             return .redirect(to: "/survey/\(survey.pages[first].id)", type: .normal)
         }
@@ -216,6 +227,7 @@ struct SurveyController {
 
     private func location(for stored: StoredResponse) -> String {
         if stored.isCompleted { return "/survey/thanks" }
+        if stored.screenedOut { return "/survey/ended" }
         return "/survey/\(survey.pages[stored.firstUnsavedPage(of: survey) ?? 0].id)"
     }
 

@@ -11,6 +11,8 @@ struct StoredResponse: Sendable, Equatable {
     var consentedAt: Date?
     var startedAt: Date?
     var completedAt: Date?
+    /// The survey ended early for this respondent (under 18): they cannot start again.
+    var screenedOut = false
 
     var isCompleted: Bool { completedAt != nil }
 
@@ -39,8 +41,9 @@ protocol ResponseRepository: Sendable {
     func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool
     /// Saves the last page and completes the response, once.
     func complete(userID: Int64, page: Int, answers: [String: AnswerValue], nonce: String) async throws -> CompletionOutcome
-    /// Forgets an unfinished response (a respondent under 18).
-    func discardDraft(userID: Int64) async throws
+    /// Forgets an unfinished response and marks the account screened out (a respondent under
+    /// 18), so the survey stays ended for it.
+    func screenOut(userID: Int64) async throws
     /// Deletes the account and its answers, and takes a completed response out of the totals.
     func deleteAccount(userID: Int64) async throws
 }
@@ -53,13 +56,21 @@ struct MariaDBResponseRepository: ResponseRepository {
         try await database.withConnection { try await load(userID: userID, on: $0) }
     }
 
-    /// The response, read on `connection`.
+    /// The response, read on `connection`; nil when there is none and the account was not
+    /// screened out.
     func load(userID: Int64, on connection: MariaDBConnection) async throws -> StoredResponse? {
-        let columns = storedColumns.map { "`\($0)`" }.joined(separator: ", ")
-        let sql = "SELECT \(columns) FROM responses WHERE user_id = ?"
+        let columns = storedColumns.map { "r.`\($0)`" }.joined(separator: ", ")
+        let sql = """
+            SELECT u.screened_out_at, r.user_id AS response, \(columns)
+            FROM users u LEFT JOIN responses r ON r.user_id = u.id WHERE u.id = ?
+            """
         let rows = try await connection.query(SQLQuery(unsafeSQL: sql, binds: [userID.mariaDBValue]))
         guard let row = rows.first else { return nil }
-        return try Self.stored(from: row, survey: survey)
+        let screenedOut = try row.decode("screened_out_at", as: Date?.self) != nil
+        guard try row.decode("response", as: Int64?.self) != nil else { return screenedOut ? StoredResponse(screenedOut: true) : nil }
+        var stored = try Self.stored(from: row, survey: survey)
+        stored.screenedOut = screenedOut
+        return stored
     }
 
     /// The columns `stored(from:)` reads.
@@ -156,11 +167,15 @@ struct MariaDBResponseRepository: ResponseRepository {
         }
     }
 
-    func discardDraft(userID: Int64) async throws {
+    func screenOut(userID: Int64) async throws {
         try await database.withTransaction { connection in
-            guard try await lock(userID, on: connection).isDraft else { return }
-            try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
-            try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
+            let locked = try await lock(userID, on: connection)
+            guard !locked.isCompleted else { return }
+            if locked.isDraft {
+                try await ResponseCounts.countStart(of: userID, sign: -1, on: connection)
+                try await connection.execute("DELETE FROM responses WHERE user_id = \(userID)")
+            }
+            try await connection.execute("UPDATE users SET screened_out_at = UTC_TIMESTAMP(6) WHERE id = \(userID) AND screened_out_at IS NULL")
         }
     }
 
