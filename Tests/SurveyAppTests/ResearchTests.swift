@@ -94,6 +94,14 @@ struct ResearchTests {
             // A filter changes the table: only vila-nova's three.
             let filtered = try await browser.get("/research/crosstab?rows=district&columns=income_band&district=vila-nova")
             #expect(filtered.body.contains(#"<td class="num"><strong>3</strong></td></tr></tfoot>"#))
+            // A question that cannot be crossed is named, and the default shown; one question
+            // against itself gets a note and no test.
+            let unknown = try await browser.get("/research/crosstab?rows=zzz&columns=comment")
+            #expect(unknown.status == .ok)
+            #expect(unknown.body.contains("opções da lista): “Linhas”, “Colunas”."))
+            let same = try await browser.get("/research/crosstab?rows=district&columns=district")
+            #expect(same.body.contains("Linhas e colunas são a mesma pergunta"))
+            #expect(!same.body.contains("Teste qui-quadrado"))
         }
     }
 

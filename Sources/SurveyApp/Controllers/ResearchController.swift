@@ -144,7 +144,8 @@ struct ResearchController {
 
     /// A filter parameter as the form labels it.
     private func filterLabel(_ name: String, _ language: String) -> String {
-        let keys = ["from": "research.from", "to": "research.to", "district": "research.district", "income_band": "research.income"]
+        let keys = ["from": "research.from", "to": "research.to", "district": "research.district", "income_band": "research.income",
+                    "rows": "crosstab.rows", "columns": "crosstab.columns"]
         return keys[name].map { "“\(renderer.catalog.text($0, language))”" } ?? name
     }
 
@@ -167,11 +168,21 @@ struct ResearchController {
     @Sendable func crossTab(_ request: Request, context: AppRequestContext) async throws -> Response {
         let language = context.language
         let catalog = renderer.catalog
-        let (filters, refused) = ResearchFilters.parse(request, survey: survey)
+        var (filters, refused) = ResearchFilters.parse(request, survey: survey)
         let candidates = queries.crossTabQuestions
-        let rowCode = request.uri.queryParameters["rows"].map(String.init).flatMap { code in candidates.first { $0.code == code } } ?? candidates.first { $0.code == "income_band" } ?? candidates[0]
-        let columnCode = request.uri.queryParameters["columns"].map(String.init).flatMap { code in candidates.first { $0.code == code } } ?? candidates.first { $0.code == "likelihood_new_store" } ?? candidates[1]
+        // A question that cannot be crossed (unknown, free text, multi-select) is named, and the
+        // default shown instead.
+        func question(_ name: String, default code: String, or index: Int) -> SurveyDefinition.Question {
+            let fallback = candidates.first { $0.code == code } ?? candidates[index]
+            guard let asked = request.uri.queryParameters[Substring(name)].map(String.init), !asked.isEmpty else { return fallback }
+            if let found = candidates.first(where: { $0.code == asked }) { return found }
+            refused.append(name)
+            return fallback
+        }
+        let rowCode = question("rows", default: "income_band", or: 0)
+        let columnCode = question("columns", default: "likelihood_new_store", or: 1)
         var values = filterValues(filters, refused: refused, language: language)
+        values["sameQuestion"] = rowCode.code == columnCode.code
         values["questionsForRows"] = candidates.map { ["value": $0.code, "label": $0.label[language], "selected": $0.code == rowCode.code] as [String: Any] }
         values["questionsForColumns"] = candidates.map { ["value": $0.code, "label": $0.label[language], "selected": $0.code == columnCode.code] as [String: Any] }
         values["rowTitle"] = rowCode.label[language]
@@ -199,7 +210,7 @@ struct ResearchController {
         values["columnTotals"] = table.columnTotals.map { ["count": NumberText.integer($0, language: language)] }
         values["grandTotal"] = NumberText.integer(table.grandTotal, language: language)
         values["hasData"] = table.grandTotal > 0
-        if let test = try? table.chiSquareTest() {
+        if rowCode.code != columnCode.code, let test = try? table.chiSquareTest() {
             values["chiSquare"] = [
                 "statistic": NumberText.format(test.statistic, decimals: 2, language: language),
                 "df": test.degreesOfFreedom,

@@ -42,6 +42,8 @@ struct PageRenderer: Sendable {
                 ] as [String: Any]
             },
         ]
+        // Researchers' pages hold tables and charts: they may use a wide screen's width.
+        page["wide"] = Self.widePages.contains(template)
         page.merge(values) { _, new in new }
         guard let html = library.render(page, withTemplate: template) else {
             throw ConfigurationError("Views/\(template).mustache is missing")
@@ -53,6 +55,8 @@ struct PageRenderer: Sendable {
         if let cookie { fields.append(.init(name: .setCookie, value: cookie.description)) }
         return Response(status: status, headers: fields, body: .init(byteBuffer: .init(string: html)))
     }
+
+    private static let widePages: Set<String> = ["research", "crosstab", "viability", "research-exports", "admin-users", "admin-exports"]
 
     /// A path of this site to come back to: anything else (another host, `//evil`) becomes `/`.
     static func localPath(_ path: String) -> String {

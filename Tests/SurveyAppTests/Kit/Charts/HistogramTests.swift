@@ -113,6 +113,22 @@ struct HistogramTests {
         #expect(extents.allSatisfy { $0.lowerBound >= 0 && $0.upperBound <= 400 })
     }
 
+    /// Counts go above every bar or above none: with many narrow bars, labels on the short ones
+    /// only ran together ("88965696543127") while the tall ones had none.
+    @Test("count labels are on every bar or on none, and never collide", arguments: [5, 12, 50])
+    func countLabels(bucketCount: Int) throws {
+        let buckets = (0..<bucketCount).map { Bucket(lower: Double($0) * 100, width: 100, count: $0 % 3 == 0 ? 605 : 8) }
+        let elements = try SVGInspector.parse(Histogram(id: "v", title: "t", buckets: buckets).svg())
+        let values = elements.named("text", class: "value")
+        #expect(values.isEmpty || values.count == bucketCount)
+        let xs = values.compactMap { $0.attributes["x"].flatMap(Double.init) }
+        for (left, right) in zip(xs, xs.dropFirst()) {
+            #expect(right - left >= 3 * 7.5, "labels \(left) and \(right) would run together")
+        }
+        if bucketCount <= 12 { #expect(values.count == bucketCount) }
+        if bucketCount == 50 { #expect(values.isEmpty) }
+    }
+
     @Test("no buckets, only zero counts, or only invalid buckets render no data", arguments: [
         [Bucket](),
         [Bucket(lower: 0, upper: 1, count: 0)],

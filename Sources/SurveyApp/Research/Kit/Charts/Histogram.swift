@@ -5,7 +5,9 @@
 /// so use equal-width buckets for an honest picture. Bucket bounds are printed
 /// under the axis through `formatBound` — pass e.g. `{ "R$ " + … }` for money —
 /// thinning them to every k-th bound when they would collide. Counts are printed
-/// above bars wide enough to hold them; the full data is always in `<desc>`.
+/// above the bars when every bar is wide enough to hold its own (labels on some bars
+/// only would read as if the others had none); the full data is always in `<desc>`,
+/// and each bar's in its `<title>`.
 ///
 /// Same sizing and styling model as `BarChart`: 400-unit viewBox at 100% width,
 /// CSS classes `.bar`, `.axis`, `.tick-label`, `.value`, `.empty`.
@@ -84,6 +86,10 @@ struct Histogram {
         var description = listing.joined(separator: "; ") + "."
         if let summary, !summary.isEmpty { description = summary + " " + description }
 
+        let widths = drawn.map { max(0, x($0.upper) - x($0.lower) - 1) }
+        let showCounts = zip(drawn, widths).allSatisfy { bucket, width in
+            SVGMarkup.estimatedWidth(of: formatCount(bucket.count), fontSize: Self.fontSize) <= width - 2
+        }
         var svg = SVGMarkup.open(
             id: id, cssClass: "chart-histogram", width: Self.width, height: height,
             title: title, description: description
@@ -91,13 +97,13 @@ struct Histogram {
         for (index, bucket) in drawn.enumerated() {
             // A one-unit gap between neighbouring bars keeps them distinguishable.
             let left = x(bucket.lower) + 0.5
-            let barWidth = max(0, x(bucket.upper) - x(bucket.lower) - 1)
+            let barWidth = widths[index]
             let barHeight = Self.plotHeight * Double(bucket.count) / Double(largest)
             svg += "<g class=\"bucket\"><title>\(SVGMarkup.escape(listing[index]))</title>"
             svg += "<rect class=\"bar\" x=\"\(SVGMarkup.number(left))\" y=\"\(SVGMarkup.number(baseline - barHeight))\" "
             svg += "width=\"\(SVGMarkup.number(barWidth))\" height=\"\(SVGMarkup.number(barHeight))\"/>"
             let countText = formatCount(bucket.count)
-            if SVGMarkup.estimatedWidth(of: countText, fontSize: Self.fontSize) <= barWidth + 4 {
+            if showCounts {
                 svg += "<text class=\"value\" x=\"\(SVGMarkup.number(left + barWidth / 2))\" "
                 svg += "y=\"\(SVGMarkup.number(baseline - barHeight - 5))\" text-anchor=\"middle\">"
                 svg += SVGMarkup.escape(countText) + "</text>"
