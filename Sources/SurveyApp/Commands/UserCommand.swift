@@ -22,16 +22,18 @@ struct UserCommand: AsyncParsableCommand {
             guard let role = UserSession.Role(rawValue: role) else { throw ValidationError("--role is respondent, researcher or admin") }
             let email = email.trimmingCharacters(in: .whitespaces).lowercased()
             guard EmailAddress.isPlausible(email) else { throw ValidationError("\(email) is not an email address") }
-            let password = readLine(strippingNewline: true) ?? ""
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                throw CommandFailure("no password on standard input: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | SurveyApp user create --email \(email)`")
+            }
             if let problem = PasswordPolicy.problem(password: password, email: email) {
-                throw ValidationError("the password on standard input is refused: \(problem.explanation)")
+                throw CommandFailure("the password on standard input is refused: \(problem.explanation)")
             }
             try await UserCommand.withUsers(common) { users, configuration in
                 let hasher = PasswordHasher(parameters: .init(logN: configuration.security.scryptLogN, r: 8, p: 1), threads: 1)
                 let hash = try await hasher.hash(password)
                 try await hasher.shutdown()
                 guard try await users.create(email: email, passwordHash: hash, role: role) != nil else {
-                    throw ValidationError("\(email) already has an account (use `user grant` to change its role)")
+                    throw CommandFailure("\(email) already has an account (use `user grant` to change its role)")
                 }
                 print("Created \(email) as \(role.rawValue).")
             }
@@ -63,7 +65,7 @@ struct UserCommand: AsyncParsableCommand {
     static func setRole(_ role: UserSession.Role, email: String, common: CommonOptions) async throws {
         try await withUsers(common) { users, _ in
             guard let user = try await users.find(email: email.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("no account has the email \(email)")
+                throw CommandFailure("no account has the email \(email)")
             }
             try await users.updateRole(id: user.id, role: role)
             print("\(user.email) is now \(role.rawValue).")
@@ -86,4 +88,11 @@ extension PasswordPolicy.Problem {
         case .sameAsEmail: "it is the email address"
         }
     }
+}
+
+/// A command that cannot do what was asked, for a reason that is not how it was called: printed
+/// as `Error: …` with exit status 1, without the usage text a `ValidationError` brings.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
