@@ -182,6 +182,21 @@ struct ResearchTests {
         }
     }
 
+    @Test func exportFilenamesTellExportsApart() throws {
+        let survey = try SurveyDefinition.load(path: AppTestSupport.resource("Surveys/market-research.json"))
+        var options = ResponseExport.Options()
+        options.preset = .analysis
+        options.labels = true
+        options.language = "en"
+        var filters = ResearchFilters()
+        filters.district = "centro"
+        filters.from = "2026-01-01"
+        let name = ExportController.filename(survey: survey, options: options, filters: filters, at: Date(timeIntervalSince1970: 1_795_428_900))
+        #expect(name == "\(survey.id)-v\(survey.version)-analysis-labels-en-centro-from-2026-01-01-20261123-101500Z")
+        #expect(ExportController.filename(survey: survey, options: ResponseExport.Options(), filters: ResearchFilters(), at: Date(timeIntervalSince1970: 0))
+            == "\(survey.id)-v\(survey.version)-excel-19700101-000000Z")
+    }
+
     @Test func analysisExportParsesBackToTheDatabase() async throws {
         try await FixedResponses.withResearcherApp { browser, _, _ in
             let export = try await browser.get("/research/export.csv?preset=analysis")

@@ -22,6 +22,25 @@ struct ExportController {
         router.get("/research/exports/{id}/manifest.json", use: manifest)
     }
 
+    /// A name that tells exports apart: survey and version, preset, values and multi-select
+    /// layout when not the default, the filters, and when it was made (UTC), e.g.
+    /// `market-research-v1-excel-labels-en-centro-from-2026-01-01-20261123-101500Z`. Codes and
+    /// dates are ASCII without separators that a file system would mind.
+    static func filename(survey: SurveyDefinition, options: ResponseExport.Options, filters: ResearchFilters, at now: Date) -> String {
+        var parts = ["\(survey.id)-v\(survey.version)", options.preset.rawValue]
+        if options.labels { parts.append("labels-\(options.language)") }
+        if options.multiSelect == .packed { parts.append("packed") }
+        if let district = filters.district { parts.append(district) }
+        if let band = filters.incomeBand { parts.append("income-\(band)") }
+        if let from = filters.from { parts.append("from-\(from)") }
+        if let to = filters.to { parts.append("to-\(to)") }
+        if let t = UTCDateTime(now) {
+            func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            parts.append("\(t.year)\(two(t.month))\(two(t.day))-\(two(t.hour))\(two(t.minute))\(two(t.second))Z")
+        }
+        return parts.joined(separator: "-")
+    }
+
     static func options(_ request: Request, language: String) -> ResponseExport.Options {
         let query = request.uri.queryParameters
         var options = ResponseExport.Options()
@@ -101,7 +120,7 @@ struct ExportController {
             status: .ok,
             headers: [
                 .contentType: "text/csv; charset=utf-8; header=present",
-                .contentDisposition: "attachment; filename=\"\(survey.id)-v\(survey.version)-\(options.preset.rawValue).csv\"",
+                .contentDisposition: "attachment; filename=\"\(Self.filename(survey: survey, options: options, filters: filters, at: Date())).csv\"",
                 .cacheControl: "no-store",
             ],
             body: body)
@@ -119,7 +138,7 @@ struct ExportController {
             status: .ok,
             headers: [
                 .contentType: "text/csv; charset=utf-8; header=present",
-                .contentDisposition: "attachment; filename=\"\(survey.id)-v\(survey.version)-codebook-\(options.language).csv\"",
+                .contentDisposition: "attachment; filename=\"\(survey.id)-v\(survey.version)-codebook-\(options.preset.rawValue)-\(options.language).csv\"",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: csv.takeBytes())))
     }
