@@ -52,10 +52,22 @@ mkdir -p .local/run
 echo "# app replicas started by make run; the balancer reloads this file when it changes" > "$backends"
 for i in $(seq 0 $((REPLICAS - 1))); do
     port=$((FIRST_REPLICA_PORT + i))
-    HTTP_HOST=127.0.0.1 HTTP_PORT=$port "$dist/SurveyApp" serve > ".local/run/app-$port.log" 2>&1 &
+    # Logs are appended, so a restart keeps the previous run's lines.
+    echo "----- $(date -u +%Y-%m-%dT%H:%M:%SZ) make run starts this replica -----" >> ".local/run/app-$port.log"
+    HTTP_HOST=127.0.0.1 HTTP_PORT=$port "$dist/SurveyApp" serve >> ".local/run/app-$port.log" 2>&1 &
     pids+=($!)
     echo "127.0.0.1:$port" >> "$backends"
     echo "[run] replica $((i + 1)) of $REPLICAS on 127.0.0.1:$port (log .local/run/app-$port.log)"
+done
+
+# The balancer starts once the replicas answer (migrations done), rather than marking them all
+# down first; a replica that is not ready within a minute is left to the balancer's checks.
+for i in $(seq 0 $((REPLICAS - 1))); do
+    port=$((FIRST_REPLICA_PORT + i))
+    for _ in $(seq 1 120); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
+        sleep 0.5
+    done
 done
 
 echo "[run] serving on http://$HTTP_HOST:$HTTP_PORT through the balancer (admin on http://127.0.0.1:${LB_ADMIN_PORT:-8089}/); Ctrl-C stops everything"

@@ -37,7 +37,7 @@ log() { printf '[services] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 packages_for() {
-    local base="mariadb-server mariadb-client libmariadb-dev redis-server redis-tools libhiredis-dev libssl-dev pkg-config openssl"
+    local base="mariadb-server mariadb-client libmariadb-dev redis-server redis-tools libhiredis-dev libssl-dev pkg-config openssl curl"
     case "${1:-base}" in
         base) echo "$base" ;;
         # Grow these with the features that use them (nginx for the app's end-to-end tests, haproxy
