@@ -158,6 +158,19 @@ struct SecurityTests {
         }
     }
 
+    /// Emails are compared exactly: an accented twin is another mailbox, and neither finds the
+    /// other's account (nor its failure counts).
+    @Test func emailsAreComparedExactly() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let tag = UUID().uuidString.prefix(6).lowercased()
+            let plain = try await Browser(client).signUp(email: "jose\(tag)@example.com")
+            let accented = try await Browser(client).signUp(email: "josé\(tag)@example.com")
+            #expect(plain != accented)
+            #expect(try await Browser(client).logIn(email: "JOSE\(tag)@example.com").status == .seeOther)  // case still folds
+            #expect(try await Browser(client).logIn(email: "jôse\(tag)@example.com").status == .unprocessableContent)
+        }
+    }
+
     @Test func failuresSpreadOverAddressesLockTheAccountAtThirty() async throws {
         try await AppTestSupport.withApp { client, _ in
             let email = try await Browser(client).signUp()

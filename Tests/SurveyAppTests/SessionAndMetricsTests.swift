@@ -51,9 +51,10 @@ struct SessionAndMetricsTests {
             let browser = Browser(client)
             let email = try await browser.signUp()
             try await browser.savePage("consent", Answers.consent)
-            try await browser.get("/survey/household")
+            let form = try await browser.get("/survey/household")
+            let owner = try #require(form.hiddenValue("_owner"))
             browser.cookies[SessionSettings.cookieName] = nil  // the session ended while the page was open
-            let page = try await browser.post("/survey/household", Answers.household)
+            let page = try await browser.post("/survey/household", Answers.household + [("_owner", owner)])
             #expect(page.location == "/login?next=%2Fsurvey%2Fhousehold&notice=expired")
             #expect(browser.cookies[PendingForms.cookieName] != nil)
             let login = try await browser.get(page.location!)
@@ -123,6 +124,53 @@ struct SessionAndMetricsTests {
             #expect(browser.cookies[PendingForms.cookieName] == nil)
             try await browser.get("/survey/shopping")
             #expect(try await browser.post("/survey/shopping", [("_leave", "https://evil.example/")]).status == .badRequest)
+        }
+    }
+
+    /// The session ended while the page was open, and the respondent signs out from it: they are
+    /// told they are signed out, and what they typed waits for them only.
+    @Test func signingOutOfAnEndedSessionKeepsTypedValuesForTheirOwnerOnly() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            let email = try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            let form = try await browser.get("/survey/household")
+            let owner = try #require(form.hiddenValue("_owner"))
+            browser.cookies[SessionSettings.cookieName] = nil
+            let out = try await browser.post("/survey/household", Answers.household + [("_owner", owner), ("_leave", "logout")])
+            #expect(out.location == "/?notice=signed-out")
+            #expect(browser.cookies[PendingForms.cookieName] != nil)
+            // Someone else signs in on this browser: nothing of it.
+            let cookie = browser.cookies[PendingForms.cookieName]
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            #expect(!(try await browser.get("/survey/household")).body.contains(#"value="3""#))
+            // It is still there for its owner.
+            try await browser.logOut()
+            #expect(browser.cookies[PendingForms.cookieName] == cookie)
+            _ = try await browser.logIn(email: email)
+            let back = try await browser.get("/survey/household")
+            #expect(back.body.contains(#"value="3""#))
+            #expect(back.body.contains("Sua sessão tinha expirado"))
+        }
+    }
+
+    /// Signing out from a survey page works whatever the response's state: completed meanwhile
+    /// in another tab, the page is still a sign-out.
+    @Test func signingOutFromAStaleSurveyPageSignsOut() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            try await browser.savePage("household", Answers.household)
+            try await browser.savePage("shopping", Answers.shopping)
+            let stale = try await browser.get("/survey/new-store")
+            #expect(stale.status == .ok)
+            #expect(try await browser.savePage("new-store", Answers.newStore).location == "/survey/thanks")
+            try await browser.get("/survey/thanks")
+            let out = try await browser.post("/survey/new-store", Answers.newStore + [("_leave", "logout")])
+            #expect(out.location == "/?notice=signed-out")
+            #expect(try await browser.get("/survey").location?.hasPrefix("/login") == true)
         }
     }
 

@@ -89,16 +89,30 @@ struct SurveyController {
         _ form: FormData, values: [String: [String]], page index: Int, request: Request, context: AppRequestContext
     ) async throws -> Response {
         let page = survey.pages[index]
+        let leave = form.first("_leave")
         guard let user = context.user else {
-            // The session ended while the page was open: keep what was typed for after the login.
-            var response = signIn(request, expired: true)
-            if CSRF.isValid(form, request) {
-                let cookie = try await pending.keep(page: page.id, values: values, userID: nil, secure: context.isSecure)
+            // The session ended while the page was open: keep what was typed for after the login,
+            // for the account the page was shown to (its id travels in the form), so that no one
+            // else who signs in on this browser gets it.
+            let leavingForGood = leave == "logout"
+            var response = leavingForGood ? .redirect(to: "/?notice=signed-out", type: .normal) : signIn(request, expired: true)
+            if CSRF.isValid(form, request), let owner = form.first("_owner").flatMap(Int64.init), Self.hasTyped(values) {
+                let cookie = try await pending.keep(page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure)
                 response.headers.append(.init(name: .setCookie, value: cookie.description))
             }
             return response
         }
         if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
+        if leave == "logout", CSRF.isValid(form, request) {
+            // Signing out comes first: nothing about the response (completed meanwhile in another
+            // tab, or out of reach) may keep the session open.
+            var response = try AccountController.signedOut(context)
+            if Self.hasTyped(values) {
+                let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure)
+                response.headers.append(.init(name: .setCookie, value: cookie.description))
+            }
+            return response
+        }
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
         if stored.isCompleted { return .redirect(to: "/survey/thanks", type: .normal) }  // a resent final POST
         if let detour = detour(stored, index) { return detour }
@@ -182,10 +196,15 @@ struct SurveyController {
             (values[question.code] ?? []).filter { !$0.isEmpty } != (saved[question.code] ?? []).filter { !$0.isEmpty }
         }
         if typed {
-            let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, secure: context.isSecure)
+            let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure)
             response.headers.append(.init(name: .setCookie, value: cookie.description))
         }
         return response
+    }
+
+    /// Whether anything was typed or chosen on the page.
+    private static func hasTyped(_ values: [String: [String]]) -> Bool {
+        values.values.contains { $0.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } }
     }
 
     // MARK: -
@@ -197,6 +216,7 @@ struct SurveyController {
         var previous = stored.answers
         for question in survey.pages[index].questions { previous[question.code] = nil }
         var page = view.page(index: index, language: context.language, values: values, errors: errors, previous: previous, followUps: followUps)
+        page["owner"] = context.user.map { String($0.userID) } ?? ""
         page["surveyTitle"] = survey.title[context.language]
         if index == survey.pages.count - 1 { page["nonce"] = try SecureRandom.token() }
         if let notice { page["notice"] = renderer.catalog.text(notice, context.language) }

@@ -17,14 +17,16 @@ struct PendingForms: Sendable {
     private struct Stash: Codable {
         let page: String
         let values: [String: [String]]
-        /// The account that typed the values; nil when its session had already ended.
+        /// The account that typed the values.
         let userID: Int64?
+        /// Kept because the session had ended (rather than because the respondent left the page).
+        let sessionEnded: Bool?
     }
 
-    /// Stores `values` for `page`; returns the cookie to set.
-    func keep(page: String, values: [String: [String]], userID: Int64?, secure: Bool) async throws -> Cookie {
+    /// Stores `values` for `page`, typed by `userID`; returns the cookie to set.
+    func keep(page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool) async throws -> Cookie {
         let token = try SecureRandom.token()
-        let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID))
+        let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID, sessionEnded: sessionEnded))
         try await redis.set("pending:" + token, value: [UInt8](data), expireIn: .seconds(Self.lifetime))
         return Cookie(name: Self.cookieName, value: token, maxAge: Self.lifetime, path: "/survey", secure: secure, httpOnly: true, sameSite: .lax)
     }
@@ -36,19 +38,18 @@ struct PendingForms: Sendable {
     }
 
     /// The values kept for `page` in this browser, removed from Redis as they are handed back.
-    /// Values another account typed (someone else signed in on a shared computer) are dropped.
+    /// Values another account typed (someone else signed in on a shared computer), or whose
+    /// owner is unknown, are dropped.
     func take(_ request: Request, page: String, userID: Int64) async throws -> Kept? {
         guard let token = request.cookies[Self.cookieName]?.value, token.utf8.count == 43 else { return nil }
         guard let bytes = try await redis.get("pending:" + token),
               let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes))
         else { return nil }
-        if let owner = stash.userID, owner != userID {
-            _ = try await redis.del("pending:" + token)
-            return nil
-        }
+        // Someone else's (left for its owner, until it expires), or of an unknown owner.
+        guard stash.userID == userID else { return nil }
         guard stash.page == page else { return nil }
         _ = try await redis.del("pending:" + token)
-        return Kept(values: stash.values, sessionHadEnded: stash.userID == nil)
+        return Kept(values: stash.values, sessionHadEnded: stash.sessionEnded ?? false)
     }
 
     /// Clears the browser's cookie once the values were used.
