@@ -158,6 +158,13 @@ struct SecurityTests {
         }
     }
 
+    @Test func ipv6AddressesAreCountedByTheirSlash64() {
+        #expect(LoginThrottle.network("2001:db8:1:2:aaaa::1") == LoginThrottle.network("2001:db8:1:2:ffff:1:2:3"))
+        #expect(LoginThrottle.network("2001:db8:1:2::1") == "20010db800010002::/64")
+        #expect(LoginThrottle.network("2001:db8:1:3::1") != LoginThrottle.network("2001:db8:1:2::1"))
+        #expect(LoginThrottle.network("203.0.113.7") == "203.0.113.7")
+    }
+
     /// Emails are compared exactly: an accented twin is another mailbox, and neither finds the
     /// other's account (nor its failure counts).
     @Test func emailsAreComparedExactly() async throws {

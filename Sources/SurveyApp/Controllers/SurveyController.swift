@@ -97,8 +97,9 @@ struct SurveyController {
             let leavingForGood = leave == "logout"
             var response = leavingForGood ? .redirect(to: "/?notice=signed-out", type: .normal) : signIn(request, expired: true)
             if CSRF.isValid(form, request), let owner = form.first("_owner").flatMap(Int64.init), Self.hasTyped(values) {
-                let cookie = try await pending.keep(page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure)
-                response.headers.append(.init(name: .setCookie, value: cookie.description))
+                if let cookie = try await pending.keep(page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure) {
+                    response.headers.append(.init(name: .setCookie, value: cookie.description))
+                }
             }
             return response
         }
@@ -108,8 +109,9 @@ struct SurveyController {
             // tab, or out of reach) may keep the session open.
             var response = try AccountController.signedOut(context)
             if Self.hasTyped(values) {
-                let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure)
-                response.headers.append(.init(name: .setCookie, value: cookie.description))
+                if let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
+                    response.headers.append(.init(name: .setCookie, value: cookie.description))
+                }
             }
             return response
         }
@@ -159,6 +161,8 @@ struct SurveyController {
                 break
             case .missingPage(let missing):
                 return .redirect(to: "/survey/\(survey.pages[missing].id)", type: .normal)
+            case .screenedOut:
+                return .redirect(to: "/survey/ended", type: .normal)
             }
             return .redirect(to: "/survey/thanks", type: .normal)
         }
@@ -196,8 +200,9 @@ struct SurveyController {
             (values[question.code] ?? []).filter { !$0.isEmpty } != (saved[question.code] ?? []).filter { !$0.isEmpty }
         }
         if typed {
-            let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure)
-            response.headers.append(.init(name: .setCookie, value: cookie.description))
+            if let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
+                response.headers.append(.init(name: .setCookie, value: cookie.description))
+            }
         }
         return response
     }

@@ -14,14 +14,23 @@ struct DependencyUnavailable: HTTPResponseError {
         Response(status: status, headers: [.retryAfter: Self.retryAfter])
     }
 
-    /// Whether `error` means a server is out of reach rather than a bug or a refused statement.
+    /// MariaDB errors that pass by themselves: too many connections (1040), shutting down (1053),
+    /// a lock wait timeout (1205) or deadlock (1213) that a retry in a moment gets past.
+    private static let transientServerCodes: Set<UInt32> = [1040, 1053, 1205, 1213]
+    /// Redis replies of a server that is loading its data after a restart, busy with a script,
+    /// or a replica that cannot take writes yet.
+    private static let transientRedisReplies = ["LOADING", "BUSY", "READONLY", "MASTERDOWN", "TRYAGAIN"]
+
+    /// Whether `error` means a server is out of reach, or briefly unable to serve, rather than a
+    /// bug or a refused statement.
     static func isOutage(_ error: any Error) -> Bool {
         switch error {
         case is DependencyUnavailable:
             return true
         case let error as MariaDBError:
-            return error.isConnectionLost || error.kind == .poolExhausted
+            return error.isConnectionLost || error.kind == .poolExhausted || transientServerCodes.contains(error.code)
         case let error as RedisError:
+            if error.kind == .server { return transientRedisReplies.contains { error.message.hasPrefix($0) } }
             return [.connection, .timeout, .poolExhausted].contains(error.kind)
         default:
             return false

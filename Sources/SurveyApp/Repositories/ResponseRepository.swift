@@ -30,6 +30,8 @@ enum CompletionOutcome: Sendable, Equatable {
     case alreadyCompleted
     /// An earlier page was never saved: go there first.
     case missingPage(Int)
+    /// The survey ended for this respondent (under 18) by a request that came first.
+    case screenedOut
 }
 
 /// Where answers live. Each page save writes only that page's columns.
@@ -100,6 +102,8 @@ struct MariaDBResponseRepository: ResponseRepository {
     func saveDraft(userID: Int64, page: Int, answers: [String: AnswerValue]) async throws -> Bool {
         try await database.withTransaction { connection in
             let locked = try await lock(userID, on: connection)
+            // Screened out by a request that committed first: nothing more is stored.
+            guard !locked.screenedOut else { return false }
             return try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
         }
     }
@@ -110,6 +114,7 @@ struct MariaDBResponseRepository: ResponseRepository {
         var start: ResponseCounts.StartKey?
         var pagesSaved: UInt32 = 0
         var isCompleted = false
+        var screenedOut = false
         var isDraft: Bool { start != nil && !isCompleted }
     }
 
@@ -119,17 +124,20 @@ struct MariaDBResponseRepository: ResponseRepository {
     /// Lock order: accounts, responses, `response_starts`, then the other totals.
     private func lock(_ userID: Int64, on connection: MariaDBConnection) async throws -> Locked {
         let rows = try await connection.query("""
-            SELECT r.user_id AS response, r.pages_saved, r.completed_at, DATE_FORMAT(r.started_at, '%Y-%m-%d') AS day, r.district, r.income_band
+            SELECT u.screened_out_at, r.user_id AS response, r.pages_saved, r.completed_at, DATE_FORMAT(r.started_at, '%Y-%m-%d') AS day, r.district, r.income_band
             FROM users u LEFT JOIN responses r ON r.user_id = u.id WHERE u.id = \(userID) FOR UPDATE
             """)
         // No account (deleted meanwhile): the write that follows fails on the foreign key.
-        guard let row = rows.first, try row.decode("response", as: Int64?.self) != nil else { return Locked() }
+        guard let row = rows.first else { return Locked() }
+        let screenedOut = try row.decode("screened_out_at", as: Date?.self) != nil
+        guard try row.decode("response", as: Int64?.self) != nil else { return Locked(screenedOut: screenedOut) }
         return Locked(
             start: ResponseCounts.StartKey(
                 day: try row.decode("day"), district: try row.decode("district", as: String?.self) ?? "",
                 incomeBand: try row.decode("income_band", as: String?.self) ?? ""),
             pagesSaved: UInt32(try row.decode("pages_saved", as: Int64.self)),
-            isCompleted: try row.decode("completed_at", as: Date?.self) != nil)
+            isCompleted: try row.decode("completed_at", as: Date?.self) != nil,
+            screenedOut: screenedOut)
     }
 
     /// Writes one page inside the caller's transaction, after `lock`, and keeps the response's
@@ -154,6 +162,7 @@ struct MariaDBResponseRepository: ResponseRepository {
         try await database.withTransaction { connection in
             let locked = try await lock(userID, on: connection)
             if locked.isCompleted { return .alreadyCompleted }
+            if locked.screenedOut { return .screenedOut }
             if let missing = (0..<page).first(where: { locked.pagesSaved & (1 << UInt32($0)) == 0 }) { return .missingPage(missing) }
             _ = try await save(userID: userID, page: page, answers: answers, locked: locked, on: connection)
             let now = Date()

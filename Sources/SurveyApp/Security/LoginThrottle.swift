@@ -29,11 +29,20 @@ struct LoginThrottle: Sendable {
     private func scopes(email: String, address: String?) -> [(key: String, limit: Int)] {
         let account = SHA256.hash(Array(email.lowercased().utf8)).hexString
         var scopes = [("throttle:login:account:" + account, accountLimit)]
-        if let address {
+        if let address = address.map(Self.network) {
             scopes.append(("throttle:login:address:" + address, addressLimit))
             scopes.append(("throttle:login:pair:" + SHA256.hash(Array("\(account) \(address)".utf8)).hexString, pairLimit))
         }
         return scopes
+    }
+
+    /// The address as counted: an IPv6 address by its /64 (one customer's network, in which a
+    /// single machine can take as many addresses as it likes), an IPv4 address as it is.
+    static func network(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        return bytes.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() + "::/64"
     }
 
     func check(email: String, address: String?) async throws -> Verdict {

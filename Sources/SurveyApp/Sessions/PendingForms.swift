@@ -23,10 +23,16 @@ struct PendingForms: Sendable {
         let sessionEnded: Bool?
     }
 
-    /// Stores `values` for `page`, typed by `userID`; returns the cookie to set.
-    func keep(page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool) async throws -> Cookie {
-        let token = try SecureRandom.token()
+    /// A page's answers fit in a few KiB (the longest answer takes 2000 characters); anything
+    /// larger is not what the page sent, and is not kept (nor allowed to fill Redis).
+    static let maximumBytes = 16 * 1024
+
+    /// Stores `values` for `page`, typed by `userID`; returns the cookie to set, nil when the
+    /// values are too large to be a page's.
+    func keep(page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool) async throws -> Cookie? {
         let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID, sessionEnded: sessionEnded))
+        guard data.count <= Self.maximumBytes else { return nil }
+        let token = try SecureRandom.token()
         try await redis.set("pending:" + token, value: [UInt8](data), expireIn: .seconds(Self.lifetime))
         return Cookie(name: Self.cookieName, value: token, maxAge: Self.lifetime, path: "/survey", secure: secure, httpOnly: true, sameSite: .lax)
     }
