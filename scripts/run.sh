@@ -65,7 +65,8 @@ done
 for i in $(seq 0 $((REPLICAS - 1))); do
     port=$((FIRST_REPLICA_PORT + i))
     for _ in $(seq 1 120); do
-        curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
+        kill -0 "${pids[$i]}" 2>/dev/null || { echo "[run] replica on $port exited: see .local/run/app-$port.log" >&2; break; }
+        curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
         sleep 0.5
     done
 done
