@@ -174,6 +174,30 @@ struct SessionAndMetricsTests {
         }
     }
 
+    @Test func goingBackTwoPagesKeepsWhatWasTypedOnBoth() async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let browser = Browser(client)
+            try await browser.signUp()
+            try await browser.savePage("consent", Answers.consent)
+            try await browser.savePage("household", Answers.household)
+            try await browser.savePage("shopping", Answers.shopping)
+            try await browser.get("/survey/new-store")
+            #expect(try await browser.post("/survey/new-store", [("comment", "Volto já 🙂"), ("_leave", "back")]).location == "/survey/shopping")
+            try await browser.get("/survey/shopping")
+            let typedSpend = Answers.shopping.map { $0.0 == "monthly_grocery_spend" ? ($0.0, "987,65") : $0 }
+            #expect(try await browser.post("/survey/shopping", typedSpend + [("_leave", "back")]).location == "/survey/household")
+            // Forward again: each page comes back as it was typed.
+            #expect(try await browser.savePage("household", Answers.household).location == "/survey/shopping")
+            let shopping = try await browser.get("/survey/shopping")
+            #expect(shopping.body.contains(#"value="987,65""#))
+            #expect(browser.cookies[PendingForms.cookieName] != nil)  // the other page's still waits
+            #expect(try await browser.savePage("shopping", typedSpend).location == "/survey/new-store")
+            let newStore = try await browser.get("/survey/new-store")
+            #expect(newStore.body.contains("Volto já 🙂"))
+            #expect(browser.cookies[PendingForms.cookieName] == nil)
+        }
+    }
+
     @Test func whatOneAccountTypedIsNotShownToTheNextOnTheSameBrowser() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)

@@ -61,7 +61,9 @@ struct SurveyController {
         if let kept = try await pending.take(request, page: survey.pages[index].id, userID: user.userID) {
             let notice = kept.sessionHadEnded ? "survey.restored" : "survey.kept"
             var response = try render(request, context, index: index, values: kept.values, stored: stored, errors: [], notice: notice)
-            response.headers.append(.init(name: .setCookie, value: PendingForms.expiredCookie(secure: context.isSecure).description))
+            if kept.wasLast {
+                response.headers.append(.init(name: .setCookie, value: PendingForms.expiredCookie(secure: context.isSecure).description))
+            }
             return response
         }
         let values = QuestionnaireView.formValues(stored.answers, language: context.language)
@@ -97,7 +99,7 @@ struct SurveyController {
             let leavingForGood = leave == "logout"
             var response = leavingForGood ? .redirect(to: "/?notice=signed-out", type: .normal) : signIn(request, expired: true)
             if CSRF.isValid(form, request), let owner = form.first("_owner").flatMap(Int64.init), Self.hasTyped(values) {
-                if let cookie = try await pending.keep(page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure) {
+                if let cookie = try await pending.keep(request, page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure) {
                     response.headers.append(.init(name: .setCookie, value: cookie.description))
                 }
             }
@@ -109,7 +111,7 @@ struct SurveyController {
             // tab, or out of reach) may keep the session open.
             var response = try AccountController.signedOut(context)
             if Self.hasTyped(values) {
-                if let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
+                if let cookie = try await pending.keep(request, page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
                     response.headers.append(.init(name: .setCookie, value: cookie.description))
                 }
             }
@@ -200,7 +202,7 @@ struct SurveyController {
             (values[question.code] ?? []).filter { !$0.isEmpty } != (saved[question.code] ?? []).filter { !$0.isEmpty }
         }
         if typed {
-            if let cookie = try await pending.keep(page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
+            if let cookie = try await pending.keep(request, page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
                 response.headers.append(.init(name: .setCookie, value: cookie.description))
             }
         }

@@ -5,9 +5,9 @@ import Redis
 
 /// Keeps what a respondent typed on a survey page when their session ended before they saved it,
 /// or when they left the page another way (signing out, going back, switching language), so that
-/// when the page shows again it comes back filled in. Held in Redis for an hour under a random
-/// token that only their browser has (an HttpOnly cookie), and handed back once: only to the
-/// account that typed it when that is known.
+/// when the page shows again it comes back filled in. Held in Redis for an hour, one entry per
+/// page under a random token that only their browser has (an HttpOnly cookie), and handed back
+/// once, only to the account that typed it.
 struct PendingForms: Sendable {
     static let cookieName = "survey_pending"
     static let lifetime = 3600
@@ -27,35 +27,47 @@ struct PendingForms: Sendable {
     /// larger is not what the page sent, and is not kept (nor allowed to fill Redis).
     static let maximumBytes = 16 * 1024
 
-    /// Stores `values` for `page`, typed by `userID`; returns the cookie to set, nil when the
-    /// values are too large to be a page's.
-    func keep(page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool) async throws -> Cookie? {
+    /// Stores `values` for `page`, typed by `userID`, beside what this browser kept for other
+    /// pages (going back two pages keeps both); returns the cookie to set, nil when the values
+    /// are too large to be a page's. Page ids come from the survey definition, so a browser holds
+    /// at most one entry per page.
+    func keep(
+        _ request: Request, page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool
+    ) async throws -> Cookie? {
         let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID, sessionEnded: sessionEnded))
         guard data.count <= Self.maximumBytes else { return nil }
-        let token = try SecureRandom.token()
-        try await redis.set("pending:" + token, value: [UInt8](data), expireIn: .seconds(Self.lifetime))
+        let token = try Self.token(request) ?? SecureRandom.token()
+        let key = "pending:" + token
+        _ = try await redis.pipeline([["HSET", key, page, [UInt8](data)], ["EXPIRE", key, String(Self.lifetime)]])
         return Cookie(name: Self.cookieName, value: token, maxAge: Self.lifetime, path: "/survey", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    private static func token(_ request: Request) -> String? {
+        guard let token = request.cookies[cookieName]?.value, token.utf8.count == 43 else { return nil }
+        return token
     }
 
     struct Kept {
         let values: [String: [String]]
         /// Kept because the session had ended, rather than because the respondent left the page.
         let sessionHadEnded: Bool
+        /// Nothing else is kept for this browser: its cookie can go.
+        let wasLast: Bool
     }
 
     /// The values kept for `page` in this browser, removed from Redis as they are handed back.
     /// Values another account typed (someone else signed in on a shared computer), or whose
     /// owner is unknown, are dropped.
     func take(_ request: Request, page: String, userID: Int64) async throws -> Kept? {
-        guard let token = request.cookies[Self.cookieName]?.value, token.utf8.count == 43 else { return nil }
-        guard let bytes = try await redis.get("pending:" + token),
-              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes))
+        guard let token = Self.token(request) else { return nil }
+        let key = "pending:" + token
+        guard let bytes = try await redis.send("HGET", key, page).bytes,
+              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes)), stash.page == page
         else { return nil }
         // Someone else's (left for its owner, until it expires), or of an unknown owner.
         guard stash.userID == userID else { return nil }
-        guard stash.page == page else { return nil }
-        _ = try await redis.del("pending:" + token)
-        return Kept(values: stash.values, sessionHadEnded: stash.sessionEnded ?? false)
+        let replies = try await redis.pipeline([["HDEL", key, page], ["HLEN", key]])
+        return Kept(values: stash.values, sessionHadEnded: stash.sessionEnded ?? false, wasLast: (replies[1].int ?? 0) == 0)
     }
 
     /// Clears the browser's cookie once the values were used.
