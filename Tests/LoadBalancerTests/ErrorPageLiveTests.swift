@@ -51,6 +51,26 @@ import Testing
         }
     }
 
+    /// Every backend down by its checks and none answering when tried anyway (all of them really
+    /// gone): the client is told to come back (503, `Retry-After`), not "bad gateway".
+    @Test func backendsThatAreAllGoneGet503WithRetryAfter() async throws {
+        let ports = [try await closedPort(), try await closedPort()]
+        try await withBalancer([], configure: { configuration in
+            configuration.backends = ports.map { BackendSpec(host: "127.0.0.1", port: $0) }
+            configuration.health.path = "/readyz"
+            configuration.health.interval = .milliseconds(100)
+        }) { balancer, port in
+            #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.GET, "/")
+            #expect(response.status == 503)
+            #expect(response.headers["retry-after"] == ["5"])
+            #expect(response.text.contains("temporarily unavailable"))
+            await connection.close()
+            #expect(balancer.registry.snapshot().allSatisfy { $0.stats.connectFailures >= 1 })  // both were tried
+        }
+    }
+
     /// Every backend failing its checks (most likely a server they all share is down): requests
     /// still go to them, so the client gets the app's own answer, not the balancer's 503 page;
     /// once one passes again, traffic goes only to it. The balancer's own 503 page is for when no

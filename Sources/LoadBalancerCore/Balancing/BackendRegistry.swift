@@ -95,6 +95,11 @@ public final class BackendRegistry: Sendable {
         }
     }
 
+    /// Whether any backend that may take requests passes its active checks (false: panic mode).
+    public var anyPassesChecks: Bool {
+        self.state.withLock { state in state.entries.contains { $0.health.isUp && !$0.drained && $0.weight > 0 } }
+    }
+
     /// Ends a try that `pick` started: counts the outcome and applies the passive health rule.
     public func release(_ backend: Backend, outcome: RequestOutcome, seconds: Double) {
         let now = NIODeadline.now()

@@ -14,8 +14,14 @@ extension ProxyServerHandler {
             if exchange.tried.isEmpty {
                 // Nothing is up: a page that tells the client to come back, not a hung request.
                 self.answerLocally(exchange, status: .serviceUnavailable, keepAlive: true, retryAfter: 5)
+            } else if exchange.responseStatus == 504 {
+                self.answerLocally(exchange, status: .gatewayTimeout, keepAlive: true)
+            } else if !self.loop.registry.anyPassesChecks {
+                // Tried in panic mode (every backend fails its checks) and none answered: the
+                // service is down as far as the balancer knows, so the client is told to come back.
+                self.answerLocally(exchange, status: .serviceUnavailable, keepAlive: true, retryAfter: 5)
             } else {
-                self.answerLocally(exchange, status: exchange.responseStatus == 504 ? .gatewayTimeout : .badGateway, keepAlive: true)
+                self.answerLocally(exchange, status: .badGateway, keepAlive: true)
             }
             return
         }
