@@ -163,7 +163,7 @@ struct ErrorTests {
     /// reactor's stall limit covers those); this keeps a connect from ever hanging.
     @Test func aTLSHandshakeTheServerDoesNotFinishFailsWithinTheConnectTimeout() async throws {
         let admin = try TestDatabase.adminConfiguration()
-        let server = try StallingServer(upstreamHost: admin.host, upstreamPort: admin.port)
+        let server = try StallingServer(upstreamPort: admin.port)
         defer { server.stop() }
         var configuration = admin
         configuration.port = server.port

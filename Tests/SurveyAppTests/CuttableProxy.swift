@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ChildProcess
 import Foundation
 import Synchronization
 
@@ -11,28 +12,12 @@ import Synchronization
 final class CuttableProxy: Sendable {
     let port: Int
     private let listener: Int32
-    private let target: sockaddr_in
+    private let targetPort: Int
     private let state = Mutex<(cut: Bool, stopped: Bool, sockets: [Int32])>((false, false, []))
 
     init(toPort targetPort: Int) throws {
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_addr.s_addr = inet_addr("127.0.0.1")
-        target.sin_port = UInt16(targetPort).bigEndian
-        self.target = target
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 64) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        guard bound else { throw TestSetupError("proxy: cannot listen (errno \(errno))") }
+        self.targetPort = targetPort
+        (listener, port) = try LoopbackSocket.listen()
         Thread { [self] in acceptLoop() }.start()
     }
 
@@ -70,14 +55,8 @@ final class CuttableProxy: Sendable {
                 close(client)
                 continue
             }
-            let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var target = self.target
-            let connected = withUnsafePointer(to: &target) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            guard connected else {
+            guard let upstream = LoopbackSocket.connect(port: targetPort) else {
                 close(client)
-                close(upstream)
                 continue
             }
             state.withLock { $0.sockets += [client, upstream] }
