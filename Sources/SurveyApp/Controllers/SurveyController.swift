@@ -96,12 +96,9 @@ struct SurveyController {
             // The session ended while the page was open: keep what was typed for after the login,
             // for the account the page was shown to (its id travels in the form), so that no one
             // else who signs in on this browser gets it.
-            let leavingForGood = leave == "logout"
-            var response = leavingForGood ? .redirect(to: "/?notice=signed-out", type: .normal) : signIn(request, expired: true)
-            if CSRF.isValid(form, request), let owner = form.first("_owner").flatMap(Int64.init), Self.hasTyped(values) {
-                if let cookie = try await pending.keep(request, page: page.id, values: values, userID: owner, sessionEnded: true, secure: context.isSecure) {
-                    response.headers.append(.init(name: .setCookie, value: cookie.description))
-                }
+            var response = leave == "logout" ? .redirect(to: "/?notice=signed-out", type: .normal) : signIn(request, expired: true)
+            if CSRF.isValid(form, request), let owner = form.first("_owner").flatMap(Int64.init) {
+                try await keep(values, of: page, for: owner, sessionEnded: true, in: &response, request: request, context: context)
             }
             return response
         }
@@ -110,11 +107,7 @@ struct SurveyController {
             // Signing out comes first: nothing about the response (completed meanwhile in another
             // tab, or out of reach) may keep the session open.
             var response = try AccountController.signedOut(context)
-            if Self.hasTyped(values) {
-                if let cookie = try await pending.keep(request, page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
-                    response.headers.append(.init(name: .setCookie, value: cookie.description))
-                }
-            }
+            try await keep(values, of: page, for: user.userID, sessionEnded: false, in: &response, request: request, context: context)
             return response
         }
         let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
@@ -124,7 +117,7 @@ struct SurveyController {
             // Nothing typed is lost: the page comes back with its values and a new token.
             return try render(request, context, index: index, values: values, stored: stored, errors: [], notice: "form.expired", status: .forbidden, renewCSRF: true)
         }
-        if let leave = form.first("_leave") {
+        if let leave {
             return try await self.leave(leave, page: index, values: values, stored: stored, user: user, request: request, context: context)
         }
         let presented = Set((form.first("_presented") ?? "").split(separator: " ").map(String.init))
@@ -174,18 +167,17 @@ struct SurveyController {
         return .redirect(to: "/survey/\(survey.pages[index + 1].id)", type: .normal)
     }
 
-    /// Leaves the page another way than saving it: signing out, going back, switching language,
-    /// or following a link of the header (on survey pages these submit the form, so that what was
-    /// typed travels with them). Nothing is validated or saved; what was typed, if it differs from
-    /// what is saved, is kept for when this page shows again.
+    /// Leaves the page another way than saving it: going back, switching language, or following a
+    /// link of the header (on survey pages these submit the form, so that what was typed travels
+    /// with them; signing out is handled before the response is even loaded). Nothing is
+    /// validated or saved; what was typed, if it differs from what is saved, is kept for when
+    /// this page shows again.
     private func leave(
         _ destination: String, page index: Int, values: [String: [String]], stored: StoredResponse, user: UserSession,
         request: Request, context: AppRequestContext
     ) async throws -> Response {
         var response: Response
         switch destination {
-        case "logout":
-            response = try AccountController.signedOut(context)
         case "back":
             response = .redirect(to: "/survey/\(survey.pages[max(index - 1, 0)].id)", type: .normal)
         case "/survey", "/my-data":
@@ -196,22 +188,25 @@ struct SurveyController {
         default:
             throw HTTPError(.badRequest, message: "Unknown destination.")
         }
-        let saved = QuestionnaireView.formValues(stored.answers, language: context.language)
-        let page = survey.pages[index]
-        let typed = page.questions.contains { question in
-            (values[question.code] ?? []).filter { !$0.isEmpty } != (saved[question.code] ?? []).filter { !$0.isEmpty }
-        }
-        if typed {
-            if let cookie = try await pending.keep(request, page: page.id, values: values, userID: user.userID, sessionEnded: false, secure: context.isSecure) {
-                response.headers.append(.init(name: .setCookie, value: cookie.description))
-            }
-        }
+        try await keep(values, of: survey.pages[index], for: user.userID, sessionEnded: false, unlessSaved: stored, in: &response, request: request, context: context)
         return response
     }
 
-    /// Whether anything was typed or chosen on the page.
-    private static func hasTyped(_ values: [String: [String]]) -> Bool {
-        values.values.contains { $0.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } }
+    /// Keeps what was typed on `page` for `owner` (see `PendingForms`) and sets the browser's
+    /// cookie on `response`: not when nothing was typed, nor when it is what `unlessSaved` holds.
+    private func keep(
+        _ values: [String: [String]], of page: SurveyDefinition.Page, for owner: Int64, sessionEnded: Bool, unlessSaved stored: StoredResponse? = nil,
+        in response: inout Response, request: Request, context: AppRequestContext
+    ) async throws {
+        let saved = stored.map { QuestionnaireView.formValues($0.answers, language: context.language) } ?? [:]
+        let typed = page.questions.contains { question in
+            let filled = { (values: [String]?) in (values ?? []).filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } }
+            return filled(values[question.code]) != filled(saved[question.code])
+        }
+        guard typed, let cookie = try await pending.keep(
+            request, page: page.id, values: values, userID: owner, sessionEnded: sessionEnded, secure: context.isSecure)
+        else { return }
+        response.headers.append(.init(name: .setCookie, value: cookie.description))
     }
 
     // MARK: -

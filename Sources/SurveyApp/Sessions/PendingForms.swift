@@ -11,11 +11,14 @@ import Redis
 struct PendingForms: Sendable {
     static let cookieName = "survey_pending"
     static let lifetime = 3600
+    /// Not the `pending:` of the one-entry string keys before this layout: an upgrade leaves
+    /// those to expire instead of meeting them with hash commands (WRONGTYPE).
+    private static let keyPrefix = "pending-pages:"
 
     let redis: RedisClient
 
+    /// One page's entry in the browser's hash (`pending-pages:<token>`, fields by page id).
     private struct Stash: Codable {
-        let page: String
         let values: [String: [String]]
         /// The account that typed the values.
         let userID: Int64?
@@ -34,10 +37,10 @@ struct PendingForms: Sendable {
     func keep(
         _ request: Request, page: String, values: [String: [String]], userID: Int64, sessionEnded: Bool, secure: Bool
     ) async throws -> Cookie? {
-        let data = try JSONEncoder().encode(Stash(page: page, values: values, userID: userID, sessionEnded: sessionEnded))
+        let data = try JSONEncoder().encode(Stash(values: values, userID: userID, sessionEnded: sessionEnded))
         guard data.count <= Self.maximumBytes else { return nil }
         let token = try Self.token(request) ?? SecureRandom.token()
-        let key = "pending:" + token
+        let key = Self.keyPrefix + token
         _ = try await redis.pipeline([["HSET", key, page, [UInt8](data)], ["EXPIRE", key, String(Self.lifetime)]])
         return Cookie(name: Self.cookieName, value: token, maxAge: Self.lifetime, path: "/survey", secure: secure, httpOnly: true, sameSite: .lax)
     }
@@ -60,9 +63,9 @@ struct PendingForms: Sendable {
     /// owner is unknown, are dropped.
     func take(_ request: Request, page: String, userID: Int64) async throws -> Kept? {
         guard let token = Self.token(request) else { return nil }
-        let key = "pending:" + token
+        let key = Self.keyPrefix + token
         guard let bytes = try await redis.send("HGET", key, page).bytes,
-              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes)), stash.page == page
+              let stash = try? JSONDecoder().decode(Stash.self, from: Data(bytes))
         else { return nil }
         // Someone else's (left for its owner, until it expires), or of an unknown owner.
         guard stash.userID == userID else { return nil }
