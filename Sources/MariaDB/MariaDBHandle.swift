@@ -193,7 +193,11 @@ final class MariaDBIO {
     /// How long a wait that libmariadb gives no timeout of its own may last before the socket is
     /// shut down: the connect timeout while connecting, then the I/O timeout. Over TLS no read or
     /// write asks for one, and a statement the server never answers would otherwise wait forever.
-    var stallLimit: Duration
+    var stallLimit: Duration {
+        didSet { stallMS = Self.milliseconds(stallLimit) }
+    }
+    /// `stallLimit` as the reactor takes it, worked out once rather than at every wait.
+    private var stallMS: UInt32
     /// Set once a wait ran into `stallLimit`: the connection is lost.
     private(set) var stalled = false
 
@@ -201,6 +205,11 @@ final class MariaDBIO {
         self.mysql = mysql
         self.reactor = reactor
         self.stallLimit = stallLimit
+        self.stallMS = Self.milliseconds(stallLimit)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt32 {
+        UInt32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Suspends until the reactor finds the socket ready for what `status` asks (or its timeout
@@ -214,7 +223,6 @@ final class MariaDBIO {
             socket = current
         }
         let timeout = status & MYSQL_WAIT_TIMEOUT != 0 ? mysql_get_timeout_value_ms(mysql) : 0
-        let stallMS = UInt32(clamping: stallLimit.components.seconds * 1000 + stallLimit.components.attoseconds / 1_000_000_000_000_000)
         let ready = await withUnsafeContinuation { continuation in
             reactor.wait(socket: current, status: status, timeoutMS: timeout, stallMS: stallMS, continuation: continuation)
         }

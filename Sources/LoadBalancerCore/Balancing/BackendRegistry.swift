@@ -30,12 +30,18 @@ public final class BackendRegistry: Sendable {
         var health: BackendHealth
         var stats = BackendStats()
         var inFlight = 0
+
+        /// Not drained and weighing something: health aside, it may take requests.
+        var takesRequests: Bool { !drained && weight > 0 }
     }
 
     struct State {
         var entries: [Entry] = []
         var peers: [BalancerPeer] = []
         var cursor: BalancerCursor
+
+        /// Whether a backend that may take requests passes its active checks (false: panic mode).
+        var anyPassesChecks: Bool { entries.contains { $0.takesRequests && $0.health.isUp } }
     }
 
     public let algorithm: BalancingAlgorithm
@@ -68,7 +74,7 @@ public final class BackendRegistry: Sendable {
             var fallback = false
             for index in state.entries.indices {
                 let entry = state.entries[index]
-                let usable = !entry.drained && entry.weight > 0 && !excluded.contains(entry.backend.id)
+                let usable = entry.takesRequests && !excluded.contains(entry.backend.id)
                 state.peers[index].eligible = usable && entry.health.isAvailable(now: now)
                 if usable && !state.peers[index].eligible && entry.health.isPassivelyUnavailable(now: now) { fallback = true }
                 state.peers[index].effectiveWeight = state.entries[index].health.effectiveWeight(entry.weight, now: now, configuration: configuration)
@@ -78,14 +84,14 @@ public final class BackendRegistry: Sendable {
             if chosen == nil && fallback {
                 for index in state.entries.indices {
                     let entry = state.entries[index]
-                    state.peers[index].eligible = !entry.drained && entry.weight > 0 && entry.health.isUp && !excluded.contains(entry.backend.id)
+                    state.peers[index].eligible = entry.takesRequests && entry.health.isUp && !excluded.contains(entry.backend.id)
                 }
                 chosen = self.algorithm.pick(&state.peers, cursor: &state.cursor)
             }
-            if chosen == nil && !state.entries.contains(where: { $0.health.isUp && !$0.drained && $0.weight > 0 }) {
+            if chosen == nil && !state.anyPassesChecks {
                 for index in state.entries.indices {
                     let entry = state.entries[index]
-                    state.peers[index].eligible = !entry.drained && entry.weight > 0 && !excluded.contains(entry.backend.id)
+                    state.peers[index].eligible = entry.takesRequests && !excluded.contains(entry.backend.id)
                 }
                 chosen = self.algorithm.pick(&state.peers, cursor: &state.cursor)
             }
@@ -97,7 +103,7 @@ public final class BackendRegistry: Sendable {
 
     /// Whether any backend that may take requests passes its active checks (false: panic mode).
     public var anyPassesChecks: Bool {
-        self.state.withLock { state in state.entries.contains { $0.health.isUp && !$0.drained && $0.weight > 0 } }
+        self.state.withLock { $0.anyPassesChecks }
     }
 
     /// Ends a try that `pick` started: counts the outcome and applies the passive health rule.
@@ -225,7 +231,7 @@ public final class BackendRegistry: Sendable {
                     drained: entry.drained,
                     up: entry.health.isUp,
                     passivelyOutFor: passive,
-                    available: !entry.drained && entry.weight > 0 && entry.health.isAvailable(now: now),
+                    available: entry.takesRequests && entry.health.isAvailable(now: now),
                     inFlight: entry.inFlight,
                     openConnections: entry.backend.openConnectionCount,
                     pooledConnections: entry.backend.pooledConnectionCount,

@@ -25,13 +25,17 @@ struct LoginThrottle: Sendable {
         case blocked(retryAfter: Int)
     }
 
-    /// The counters that apply, with their limits. Keys hold a hash of the email, never the email.
-    private func scopes(email: String, address: String?) -> [(key: String, limit: Int)] {
+    /// A counter: its key, its limit, and whether a successful login clears it (the account's
+    /// do; the address's does not, or one good login would reset a spray over many accounts).
+    private typealias Scope = (key: String, limit: Int, clearedBySuccess: Bool)
+
+    /// The counters that apply. Keys hold a hash of the email, never the email.
+    private func scopes(email: String, address: String?) -> [Scope] {
         let account = SHA256.hash(Array(email.lowercased().utf8)).hexString
-        var scopes = [("throttle:login:account:" + account, accountLimit)]
+        var scopes: [Scope] = [("throttle:login:account:" + account, accountLimit, true)]
         if let address = address.map(Self.network) {
-            scopes.append(("throttle:login:address:" + address, addressLimit))
-            scopes.append(("throttle:login:pair:" + SHA256.hash(Array("\(account) \(address)".utf8)).hexString, pairLimit))
+            scopes.append(("throttle:login:address:" + address, addressLimit, false))
+            scopes.append(("throttle:login:pair:" + SHA256.hash(Array("\(account) \(address)".utf8)).hexString, pairLimit, true))
         }
         return scopes
     }
@@ -42,7 +46,7 @@ struct LoginThrottle: Sendable {
         guard address.contains(":") else { return address }
         var bytes = [UInt8](repeating: 0, count: 16)
         guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
-        return bytes.prefix(8).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() + "::/64"
+        return Array(bytes.prefix(8)).hexString + "::/64"
     }
 
     func check(email: String, address: String?) async throws -> Verdict {
@@ -65,8 +69,7 @@ struct LoginThrottle: Sendable {
     /// A successful login clears the account's counts, everywhere and from this address (not
     /// the address's own).
     func recordSuccess(email: String, address: String?) async throws {
-        let keys = scopes(email: email, address: address).map(\.key).filter { !$0.hasPrefix("throttle:login:address:") }
-        _ = try await redis.send("DEL", arguments: keys)
+        _ = try await redis.send("DEL", arguments: scopes(email: email, address: address).filter(\.clearedBySuccess).map(\.key))
     }
 
     /// `pairs`: each scope's count and remaining time to live, in the order of `limits`.
