@@ -57,15 +57,11 @@ import Testing
         let ports = [try await closedPort(), try await closedPort()]
         try await withBalancer([], configure: { configuration in
             configuration.backends = ports.map { BackendSpec(host: "127.0.0.1", port: $0) }
-            configuration.health.path = "/readyz"
-            configuration.health.interval = .milliseconds(100)
+            Self.checkFast(&configuration)
         }) { balancer, port in
             #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
             let connection = try await TestConnection.connect(port: port)
-            let response = try await connection.request(.GET, "/")
-            #expect(response.status == 503)
-            #expect(response.headers["retry-after"] == ["5"])
-            #expect(response.text.contains("temporarily unavailable"))
+            Self.expectUnavailablePage(try await connection.request(.GET, "/"))
             await connection.close()
             #expect(balancer.registry.snapshot().allSatisfy { $0.stats.connectFailures >= 1 })  // both were tried
         }
@@ -79,8 +75,7 @@ import Testing
         let upstreams = try await startUpstreams(2, behaviour: .status(503))
         try await stopping(upstreams) {
             try await withBalancer(upstreams, configure: { configuration in
-                configuration.health.path = "/readyz"
-                configuration.health.interval = .milliseconds(100)
+                Self.checkFast(&configuration)
             }) { balancer, port in
                 #expect(await eventually { balancer.registry.snapshot().allSatisfy { !$0.up } })
                 let connection = try await TestConnection.connect(port: port)
@@ -96,10 +91,7 @@ import Testing
                 #expect(upstreams[1].proxiedCount == before)
                 // Nothing may take a request: the balancer's own page.
                 for upstream in upstreams { _ = balancer.registry.setDrained(upstream.address, true) }
-                let unavailable = try await connection.request(.GET, "/")
-                #expect(unavailable.status == 503)
-                #expect(unavailable.headers["retry-after"] == ["5"])
-                #expect(unavailable.text.contains("temporarily unavailable"))
+                Self.expectUnavailablePage(try await connection.request(.GET, "/"))
                 await connection.close()
             }
         }
@@ -135,5 +127,18 @@ import Testing
                 #expect(upstreams[0].requestCount == 0)
             }
         }
+    }
+
+    /// Active checks of `/readyz` every 100 ms, so a test sees a backend go down within a second.
+    private static func checkFast(_ configuration: inout LoadBalancerConfiguration) {
+        configuration.health.path = "/readyz"
+        configuration.health.interval = .milliseconds(100)
+    }
+
+    /// The balancer's own 503 page, telling the client to come back.
+    private static func expectUnavailablePage(_ response: TestResponse, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(response.status == 503, sourceLocation: sourceLocation)
+        #expect(response.headers["retry-after"] == ["5"], sourceLocation: sourceLocation)
+        #expect(response.text.contains("temporarily unavailable"), sourceLocation: sourceLocation)
     }
 }

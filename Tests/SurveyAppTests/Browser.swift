@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 
+@testable import SurveyApp
+
 /// A small browser for tests: keeps cookies, finds the CSRF token of the last page, submits
 /// forms the way a browser without JavaScript does, and follows nothing by itself (tests look at
 /// each redirect).
@@ -117,6 +119,25 @@ final class Browser {
         return try await post("/logout", [])
     }
 
+    /// Saves every page before `pageID` with the usual answers, in order (consent, household,
+    /// shopping), as a respondent who got that far.
+    func savePages(before pageID: String) async throws {
+        for (id, fields) in Answers.byPage {
+            if id == pageID { return }
+            let saved = try await savePage(id, fields)
+            guard saved.status == .seeOther else { throw TestSetupError("saving \(id) answered \(saved.status): \(saved.errorMessages)") }
+        }
+    }
+
+    /// Opens `pageID`, then loses the session as if it ended while the page was open. Returns the
+    /// account id the page's form carries.
+    func openThenLoseSession(_ pageID: String) async throws -> String {
+        let form = try await get("/survey/\(pageID)")
+        guard let owner = form.hiddenValue("_owner") else { throw TestSetupError("/survey/\(pageID) has no _owner field") }
+        cookies[SessionSettings.cookieName] = nil
+        return owner
+    }
+
     /// Saves a survey page (after loading it, for its token and nonce).
     @discardableResult
     func savePage(_ id: String, _ fields: [(String, String)]) async throws -> Page {
@@ -136,4 +157,6 @@ enum Answers {
         ("transport_mode", "car"), ("priorities", "price"), ("priorities", "proximity"),
     ]
     static let newStore = [("likelihood_new_store", "8"), ("preferred_hours", "evening"), ("comment", "Boa ideia 🙂")]
+    /// Every page's answers, in the survey's order.
+    static let byPage = [("consent", consent), ("household", household), ("shopping", shopping), ("new-store", newStore)]
 }

@@ -80,8 +80,7 @@ struct JourneyTests {
         try await AppTestSupport.withApp { client, configuration in
             let browser = Browser(client)
             try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.savePage("household", Answers.household)
+            try await browser.savePages(before: "shopping")
             let fields = Answers.shopping.filter { $0.0 != "priorities" } + [("priorities", "price"), ("priorities", "quality"), ("priorities", "parking")]
             #expect(try await browser.savePage("shopping", fields).location == "/survey/new-store")
             // Four choices is one too many: refused, and all four stay ticked.
@@ -101,9 +100,7 @@ struct JourneyTests {
         try await AppTestSupport.withApp { client, configuration in
             let browser = Browser(client)
             try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.savePage("household", Answers.household)
-            try await browser.savePage("shopping", Answers.shopping)
+            try await browser.savePages(before: "new-store")
 
             let page = try await browser.get("/survey/new-store")
             #expect(!page.body.contains(#"name="reason_not""#))

@@ -273,17 +273,13 @@ struct ResearchTests {
             for likelihood in ["2", "9"] {
                 let browser = Browser(client)
                 try await browser.signUp()
-                try await browser.savePage("consent", Answers.consent)
-                try await browser.savePage("household", Answers.household)
-                try await browser.savePage("shopping", Answers.shopping)
+                try await browser.savePages(before: "new-store")
                 try await browser.savePage("new-store", [("likelihood_new_store", likelihood), ("reason_not", "prices"), ("_presented", likelihood == "2" ? "reason_not" : "")])
             }
             // A third completes and then deletes the account: its answers leave the totals.
             let leaver = Browser(client)
             try await leaver.signUp()
-            try await leaver.savePage("consent", Answers.consent)
-            try await leaver.savePage("household", Answers.household)
-            try await leaver.savePage("shopping", Answers.shopping)
+            try await leaver.savePages(before: "new-store")
             try await leaver.savePage("new-store", Answers.newStore)
             try await leaver.get("/my-data/delete")
             #expect(try await leaver.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
@@ -291,8 +287,7 @@ struct ResearchTests {
             // one ends early (under 18) and is discarded, one is deleted with its account.
             let mover = Browser(client)
             try await mover.signUp()
-            try await mover.savePage("consent", Answers.consent)
-            try await mover.savePage("household", Answers.household)
+            try await mover.savePages(before: "shopping")
             try await mover.savePage("household", [("age_band", "25-34"), ("district", "vila-nova"), ("household_size", "2"), ("income_band", "D")])
             let stopper = Browser(client)
             try await stopper.signUp()
@@ -303,8 +298,7 @@ struct ResearchTests {
             try await minor.savePage("household", [("age_band", "under-18")])
             let draftLeaver = Browser(client)
             try await draftLeaver.signUp()
-            try await draftLeaver.savePage("consent", Answers.consent)
-            try await draftLeaver.savePage("household", Answers.household)
+            try await draftLeaver.savePages(before: "shopping")
             try await draftLeaver.get("/my-data/delete")
             #expect(try await draftLeaver.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
 

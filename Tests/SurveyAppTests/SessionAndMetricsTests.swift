@@ -51,9 +51,7 @@ struct SessionAndMetricsTests {
             let browser = Browser(client)
             let email = try await browser.signUp()
             try await browser.savePage("consent", Answers.consent)
-            let form = try await browser.get("/survey/household")
-            let owner = try #require(form.hiddenValue("_owner"))
-            browser.cookies[SessionSettings.cookieName] = nil  // the session ended while the page was open
+            let owner = try await browser.openThenLoseSession("household")  // the session ends while the page is open
             let page = try await browser.post("/survey/household", Answers.household + [("_owner", owner)])
             #expect(page.location == "/login?next=%2Fsurvey%2Fhousehold&notice=expired")
             #expect(browser.cookies[PendingForms.cookieName] != nil)
@@ -100,8 +98,7 @@ struct SessionAndMetricsTests {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
             try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.savePage("household", Answers.household)
+            try await browser.savePages(before: "shopping")
             try await browser.get("/survey/shopping")
             let back = try await browser.post("/survey/shopping", Answers.shopping + [("_leave", "back")])
             #expect(back.location == "/survey/household")
@@ -134,9 +131,7 @@ struct SessionAndMetricsTests {
             let browser = Browser(client)
             let email = try await browser.signUp()
             try await browser.savePage("consent", Answers.consent)
-            let form = try await browser.get("/survey/household")
-            let owner = try #require(form.hiddenValue("_owner"))
-            browser.cookies[SessionSettings.cookieName] = nil
+            let owner = try await browser.openThenLoseSession("household")  // the session ends while the page is open
             let out = try await browser.post("/survey/household", Answers.household + [("_owner", owner), ("_leave", "logout")])
             #expect(out.location == "/?notice=signed-out")
             #expect(browser.cookies[PendingForms.cookieName] != nil)
@@ -161,9 +156,7 @@ struct SessionAndMetricsTests {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
             try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.savePage("household", Answers.household)
-            try await browser.savePage("shopping", Answers.shopping)
+            try await browser.savePages(before: "new-store")
             let stale = try await browser.get("/survey/new-store")
             #expect(stale.status == .ok)
             #expect(try await browser.savePage("new-store", Answers.newStore).location == "/survey/thanks")
@@ -178,9 +171,7 @@ struct SessionAndMetricsTests {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
             try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.savePage("household", Answers.household)
-            try await browser.savePage("shopping", Answers.shopping)
+            try await browser.savePages(before: "new-store")
             try await browser.get("/survey/new-store")
             #expect(try await browser.post("/survey/new-store", [("comment", "Volto já 🙂"), ("_leave", "back")]).location == "/survey/shopping")
             try await browser.get("/survey/shopping")
