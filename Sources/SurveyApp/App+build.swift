@@ -41,6 +41,8 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
     router.add(middleware: RequestLogMiddleware(trustedProxies: configuration.security.trustedProxies))
     router.add(middleware: ClientMiddleware(languages: catalog.languages, trustedProxies: configuration.security.trustedProxies))
     router.add(middleware: SecurityHeadersMiddleware())
+    // Outside the error pages, so that a 503 page knows whether the session could be read.
+    router.add(middleware: SessionStoreOutage.Middleware())
     router.add(middleware: ErrorPageMiddleware(renderer: renderer))
     router.add(middleware: FileMiddleware(configuration.resources.publicFiles, urlBasePath: "/static", searchForIndexHtml: false, logger: logger))
 
@@ -49,7 +51,6 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
 
     // Everything below may use the session.
     let pages = router.group()
-        .add(middleware: SessionStoreOutage.Middleware())
         .add(middleware: SessionMiddleware(
             storage: sessionStore,
             configuration: .init(

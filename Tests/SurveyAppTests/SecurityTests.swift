@@ -257,15 +257,25 @@ struct SecurityTests {
         try await AppTestSupport.withApp(overrides: ["redis.url": "redis://127.0.0.1:1/0"], logger: logger) { client, _ in
             let browser = Browser(client)
             try await browser.get("/login")
-            let page = try await browser.post("/login", [("email", "someone@example.com"), ("password", Browser.password)])
+            // The login form comes back as typed, saying to try again.
+            let form = try await browser.post("/login", [("email", "someone@example.com"), ("password", Browser.password)])
+            #expect(form.status == .serviceUnavailable)
+            #expect(form.headers[.retryAfter] == "5")
+            #expect(form.body.contains("Tente de novo em instantes"))
+            #expect(form.body.contains(#"value="someone@example.com""#))
+            // A signed-in page (its session cannot be read): the 503 page, in the site's layout.
+            browser.cookies[SessionSettings.cookieName] = String(repeating: "A", count: 43) + "="
+            let page = try await browser.get("/survey")
             #expect(page.status == .serviceUnavailable)
             #expect(page.headers[.retryAfter] == "5")
             #expect(page.body.contains("<h1>Serviço indisponível</h1>"))
-            #expect(page.body.contains(#"<link rel="stylesheet" href="/static/app.css">"#))  // in the site's layout
+            #expect(page.body.contains(#"<link rel="stylesheet" href="/static/app.css">"#))
             for leak in ["Redis", "redis", "Error", "127.0.0.1", "refused", ".swift"] {
+                #expect(!form.body.contains(leak), "the login form mentions \(leak)")
                 #expect(!page.body.contains(leak), "the 503 page mentions \(leak)")
             }
         }
+        #expect(lines.entries.contains { $0.level == .warning && $0.message == "login during an outage" })
         #expect(lines.entries.contains { $0.level == .error && $0.message == "request failed" })
     }
 

@@ -210,7 +210,10 @@ struct SessionAndMetricsTests {
             let browser = Browser(client)
             try await browser.signUp()
             try await browser.savePage("consent", Answers.consent)
-            let metrics = try await browser.get("/metrics")
+            // The scraper asks the replica itself, not through a balancer (no X-Forwarded-For).
+            let scraper = Browser(client)
+            scraper.extraHeaders = [:]
+            let metrics = try await scraper.get("/metrics")
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             let text = metrics.body

@@ -48,13 +48,29 @@ struct AccountController {
         }
         if !errors.isEmpty { return try renderSignup(request, context, email: email, errors: errors, status: .unprocessableContent) }
 
-        let hash = try await hasher.hash(password)
-        guard let id = try await users.create(email: email, passwordHash: hash, role: .respondent) else {
-            return try renderSignup(request, context, email: email, errors: ["email": "account.error.emailTaken"], status: .unprocessableContent)
+        do {
+            // The session store first: an account made while no session can start would be
+            // answered "try again", and the retry would then say the address is taken.
+            _ = try await sessions.get(key: SessionSettings.keyPrefix + "reachability-probe", as: UserSession.self)
+            let hash = try await hasher.hash(password)
+            guard let id = try await users.create(email: email, passwordHash: hash, role: .respondent) else {
+                return try renderSignup(request, context, email: email, errors: ["email": "account.error.emailTaken"], status: .unprocessableContent)
+            }
+            context.logger.info("account created")
+            metrics.signups.increment()
+            return try await startSession(request, context, user: User(id: id, email: email, passwordHash: hash, role: .respondent), next: "/survey")
+        } catch where DependencyUnavailable.isOutage(error) {
+            context.logger.warning("signup during an outage", metadata: ["error": "\(error)"])
+            return try renderUnavailable("signup", titleKey: "signup.title", request, context, email: email)
         }
-        context.logger.info("account created")
-        metrics.signups.increment()
-        return try await startSession(request, context, user: User(id: id, email: email, passwordHash: hash, role: .respondent), next: "/survey")
+    }
+
+    /// MariaDB or Redis out of reach: the form again with what was typed (the password aside),
+    /// saying to try again in a moment.
+    private func renderUnavailable(_ template: String, titleKey: String, _ request: Request, _ context: AppRequestContext, email: String, next: String? = nil) throws -> Response {
+        try renderAccountForm(
+            template, titleKey: titleKey, request, context, email: email, errors: [:], notice: "errors.503.message",
+            status: .serviceUnavailable, next: next, headers: [.retryAfter: DependencyUnavailable.retryAfter])
     }
 
     private func renderSignup(
@@ -76,10 +92,20 @@ struct AccountController {
         let form = try await FormData.read(request, context: context)
         let email = (form.first("email") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = form.first("password") ?? ""
-        let next = PageRenderer.localPath(form.first("next") ?? "/survey")
+        // Where the login page was asked from, if anywhere (the form sends no field otherwise).
+        let next = form.first("next").flatMap { $0.isEmpty ? nil : PageRenderer.localPath($0) }
         guard CSRF.isValid(form, request) else {
             return try renderLogin(request, context, email: email, errors: [:], notice: "form.expired", status: .forbidden, next: next, renewCSRF: true)
         }
+        do {
+            return try await login(email: email, password: password, next: next, request, context)
+        } catch where DependencyUnavailable.isOutage(error) {
+            context.logger.warning("login during an outage", metadata: ["error": "\(error)"])
+            return try renderUnavailable("login", titleKey: "login.title", request, context, email: email, next: next)
+        }
+    }
+
+    private func login(email: String, password: String, next: String?, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         if case .blocked(let seconds) = try await throttle.check(email: email, address: context.clientAddress) {
             return try renderThrottled(request, context, email: email, retryAfter: seconds, next: next)
         }
@@ -105,10 +131,10 @@ struct AccountController {
         }
         context.logger.info("login")
         let home = user.role == .respondent ? "/survey" : "/research"
-        return try await startSession(request, context, user: user, next: form.first("next") == nil ? home : next)
+        return try await startSession(request, context, user: user, next: next ?? home)
     }
 
-    private func renderThrottled(_ request: Request, _ context: AppRequestContext, email: String, retryAfter: Int, next: String) throws -> Response {
+    private func renderThrottled(_ request: Request, _ context: AppRequestContext, email: String, retryAfter: Int, next: String?) throws -> Response {
         context.logger.notice("login throttled")
         let minutes = max(1, (retryAfter + 59) / 60)
         return try renderAccountForm(
@@ -121,7 +147,7 @@ struct AccountController {
         _ request: Request, _ context: AppRequestContext, email: String, errors: [String: String], notice: String? = nil,
         status: HTTPResponse.Status = .ok, next: String? = nil, renewCSRF: Bool = false
     ) throws -> Response {
-        let next = next ?? request.uri.queryParameters["next"].map { PageRenderer.localPath(String($0)) }
+        let next = next ?? request.uri.queryParameters["next"].flatMap { $0.isEmpty ? nil : PageRenderer.localPath(String($0)) }
         return try renderAccountForm("login", titleKey: "login.title", request, context, email: email, errors: errors, notice: notice, status: status, next: next, renewCSRF: renewCSRF)
     }
 
@@ -162,7 +188,9 @@ struct AccountController {
     ) throws -> Response {
         let language = context.language
         let catalog = renderer.catalog
-        var values: [String: Any] = ["email": email, "next": next ?? ""]
+        var values: [String: Any] = ["email": email]
+        // Only a real destination: the template would send an empty one too, and "" is not "none".
+        if let next, !next.isEmpty { values["next"] = next }
         var summary: [[String: Any]] = []
         for field in ["email", "password"] {
             guard let key = errors[field] else { continue }

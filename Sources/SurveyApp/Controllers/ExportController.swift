@@ -53,7 +53,12 @@ struct ExportController {
 
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.currentUser else { throw HTTPError(.forbidden) }
-        let (filters, _) = ResearchFilters.parse(request, survey: survey)
+        let (filters, refused) = ResearchFilters.parse(request, survey: survey)
+        if !refused.isEmpty {
+            // A filter that cannot be used would export every response under a name and manifest
+            // that say otherwise: the dashboard, with the same query, names what it refused.
+            return .redirect(to: "/research?" + (request.uri.query ?? ""), type: .normal)
+        }
         let options = Self.options(request, language: context.language)
         let exporter = ResponseExport(survey: survey, options: options)
         let query = exporter.query(filters)

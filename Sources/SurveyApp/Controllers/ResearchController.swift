@@ -247,7 +247,7 @@ extension ResearchController {
         let query = request.uri.queryParameters
         if let text = query["households"].map({ String($0).trimmingCharacters(in: .whitespaces) }), !text.isEmpty {
             typed["households"] = text
-            if let n = Int(text.replacingOccurrences(of: ".", with: "")), n > 0, n <= 100_000_000 {
+            if let n = NumberText.wholeNumber(text), n > 0, n <= 100_000_000 {
                 settings.households = n
             } else {
                 problems.append(catalog.text("viability.refused.households", language, ["label": catalog.text("viability.households", language)]))
@@ -256,7 +256,7 @@ extension ResearchController {
         for (name, keyPath) in [("pessimistic", \ViabilitySettings.pessimistic), ("base", \ViabilitySettings.base), ("optimistic", \ViabilitySettings.optimistic)] {
             guard let text = query[Substring(name)].map({ String($0).trimmingCharacters(in: .whitespaces) }), !text.isEmpty else { continue }
             typed[name] = text
-            if let percent = Double(text.replacingOccurrences(of: ",", with: ".")), percent.isFinite, (0...100).contains(percent) {
+            if let percent = NumberText.decimalNumber(text), (0...100).contains(percent) {
                 settings[keyPath: keyPath] = percent / 100
             } else {
                 problems.append(catalog.text("viability.refused.rate", language, ["label": catalog.text("viability." + name, language)]))

@@ -254,7 +254,6 @@ struct SurveyController {
     }
 
     private func signIn(_ request: Request, expired: Bool = false) -> Response {
-        let next = PageRenderer.localPath(request.uri.path).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/survey"
-        return .redirect(to: "/login?next=\(next)" + (expired ? "&notice=expired" : ""), type: .normal)
+        return .redirect(to: "/login?next=\(PageRenderer.returnPath(request))" + (expired ? "&notice=expired" : ""), type: .normal)
     }
 }

@@ -40,4 +40,33 @@ enum NumberText {
         let total = Int(seconds.rounded())
         return total >= 3600 ? String(format: "%d h %02d min", total / 3600, total % 3600 / 60) : String(format: "%d min %02d s", total / 60, total % 60)
     }
+
+    // MARK: Reading what people type
+
+    /// A whole number as typed: plain digits, or thousands in groups of three set off by one kind
+    /// of separator (`20.000`, `20,000`, `20 000`). Anything else (`20000.5`, `2.00.0`, `1e6`, a
+    /// sign) is nil, never a number read some other way.
+    static func wholeNumber(_ text: String) -> Int? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        let separators: Set<Character> = [".", ",", " ", "\u{00A0}", "\u{202F}"]
+        let used = Set(text.filter { separators.contains($0) })
+        guard !text.isEmpty, used.count <= 1, text.allSatisfy({ $0.isASCII && $0.isNumber || separators.contains($0) }) else { return nil }
+        let groups = used.first.map { text.split(separator: $0, omittingEmptySubsequences: false) } ?? [Substring(text)]
+        if groups.count > 1 {
+            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else { return nil }
+        }
+        guard let value = Int(groups.joined()), groups.joined().count <= 15 else { return nil }
+        return value
+    }
+
+    /// A decimal number as typed: digits with at most one decimal comma or point (`12,5`, `12.5`).
+    /// No sign, exponent, hexadecimal or grouping: `Double("1e1")` would read those.
+    static func decimalNumber(_ text: String) -> Double? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        let parts = text.split(separator: /[.,]/, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts.allSatisfy({ $0.count <= 15 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              parts.count == 1 || !parts[1].isEmpty
+        else { return nil }
+        return Double(parts.joined(separator: "."))
+    }
 }

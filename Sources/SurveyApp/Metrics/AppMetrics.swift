@@ -41,7 +41,10 @@ struct MetricsController {
     let database: MariaDBClient
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            // For the scraper on the internal network, which asks a replica directly: a request
+            // that came through the balancer or nginx (they add X-Forwarded-For) is from outside.
+            guard request.headers[.xForwardedFor] == nil else { throw HTTPError(.notFound) }
             let usage = database.usage
             Gauge(label: "mariadb_pool_connections", dimensions: [("state", "leased")]).record(usage.leased)
             Gauge(label: "mariadb_pool_connections", dimensions: [("state", "size")]).record(usage.size)

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error into a page in the site's layout. A user's mistake (404, 413, 429…) gets its
 /// own explanation; MariaDB or Redis out of reach gets a 503 page that asks to try again shortly;
@@ -20,6 +21,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 if let httpError = error as? HTTPError { headers = httpError.headers }
             } else if DependencyUnavailable.isOutage(error) {
                 status = .serviceUnavailable
+            } else if error is HTTPParserError {
+                // The request's body broke off (the client went away mid-upload) or was malformed:
+                // the client's doing, not a server error to alert on.
+                status = .badRequest
+                context.logger.info("request body unreadable", metadata: ["error": "\(error)"])
             }
             if status == .serviceUnavailable, headers[.retryAfter] == nil {
                 headers[.retryAfter] = DependencyUnavailable.retryAfter

@@ -12,8 +12,7 @@ struct RoleMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let session = context.user else {
-            let path = PageRenderer.localPath(request.uri.path).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
-            return .redirect(to: "/login?next=\(path)", type: .normal)
+            return .redirect(to: "/login?next=\(PageRenderer.returnPath(request))", type: .normal)
         }
         guard let user = try await users.find(id: session.userID), allowed.contains(user.role) else {
             throw HTTPError(.forbidden)

@@ -10,11 +10,16 @@ struct SessionPolicyMiddleware: RouterMiddleware {
     let idle: Duration
     let absolute: Duration
 
+    /// Forms (besides the survey's pages) whose controllers answer an outage themselves.
+    static let formsKeptInOutages: Set<String> = ["/login", "/signup"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if SessionStoreOutage.current?.happened == true {
-            // Not signed out: the session could not be read. A survey page being sent comes back
-            // with what was typed (its controller says why); everything else gets the 503 page.
-            guard request.method == .post, request.uri.path.hasPrefix("/survey/") else { throw DependencyUnavailable() }
+            // Not signed out: the session could not be read. A survey page, login or signup form
+            // being sent comes back with what was typed (its controller says why); everything
+            // else gets the 503 page.
+            guard request.method == .post, request.uri.path.hasPrefix("/survey/") || Self.formsKeptInOutages.contains(request.uri.path)
+            else { throw DependencyUnavailable() }
             var context = context
             context.sessionsUnavailable = true
             return try await next(request, context)

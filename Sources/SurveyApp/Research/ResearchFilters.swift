@@ -45,8 +45,11 @@ struct ResearchFilters: Sendable, Equatable {
     }
 
     static func isDay(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
+        // Exactly YYYY-MM-DD: `Int` alone would take a sign (`2026-11-+1`), and empty pieces
+        // dropped by the split would let `2026--11-01` through.
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2999).contains(y), (1...12).contains(m)
         else { return false }
         // A day of that month (2026-02-31 is not one).
@@ -60,9 +63,13 @@ struct ResearchFilters: Sendable, Equatable {
     /// As a query string (`from=…&district=…`), for links that keep the filters.
     var queryString: String {
         [("from", from), ("to", to), ("district", district), ("income_band", incomeBand)]
-            .compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" } }
+            .compactMap { name, value in value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")" } }
             .joined(separator: "&")
     }
+
+    /// RFC 3986's unreserved characters: dates and codes stay readable (`from=2026-11-01`) in the
+    /// audit log and the manifest, and everything else is encoded.
+    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     var hasDateRange: Bool { from != nil || to != nil }
 

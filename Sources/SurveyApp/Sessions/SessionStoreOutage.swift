@@ -14,7 +14,8 @@ final class SessionStoreOutage: Sendable {
     func record() { failed.store(true, ordering: .relaxed) }
     var happened: Bool { failed.load(ordering: .relaxed) }
 
-    /// Binds a fresh record for the rest of the request; goes before `SessionMiddleware`.
+    /// Binds a fresh record for the rest of the request; goes before `ErrorPageMiddleware` (so
+    /// that a 503 page knows) and `SessionMiddleware`.
     struct Middleware: RouterMiddleware {
         typealias Context = AppRequestContext
 

@@ -33,12 +33,15 @@ struct PageRenderer: Sendable {
             "title": catalog.text(titleKey, language),
             "csrf": csrf,
             "signedIn": context.user != nil,
+            // The session could not be read (Redis out of reach): neither "sign in" nor a
+            // signed-in menu, since which one is true is not known.
+            "sessionUnknown": SessionStoreOutage.current?.happened == true,
             "isResearcher": context.user.map { $0.role != .respondent } ?? false,
             "isAdmin": context.user?.role == .admin,
             "languages": catalog.languages.map { code in
                 [
                     "code": code, "name": catalog.text("language.name", code), "current": code == language,
-                    "href": "/language/\(code)?next=" + (Self.localPath(request.uri.path).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"),
+                    "href": "/language/\(code)?next=" + Self.returnPath(request),
                 ] as [String: Any]
             },
         ]
@@ -59,9 +62,23 @@ struct PageRenderer: Sendable {
     private static let widePages: Set<String> = ["research", "crosstab", "viability", "research-exports", "admin-users", "admin-exports"]
 
     /// A path of this site to come back to: anything else (another host, `//evil`) becomes `/`.
+    /// Whitespace and control characters are refused anywhere: browsers drop tabs and line breaks
+    /// from a `Location`, so `/<TAB>/evil` would reach another host as `//evil`.
     static func localPath(_ path: String) -> String {
-        guard path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\") else { return "/" }
+        guard path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\"),
+              !path.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+        else { return "/" }
         return path
+    }
+
+    /// Where this request came from, as a `next` parameter (percent-encoded): its path and, for a
+    /// page that was read (GET), its query, so that a filtered page or export comes back as it was.
+    static func returnPath(_ request: Request) -> String {
+        var here = request.uri.path
+        if request.method == .get || request.method == .head, let query = request.uri.query, !query.isEmpty {
+            here += "?" + query
+        }
+        return localPath(here).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
     }
 }
 
