@@ -14,6 +14,18 @@ REPLICAS=${REPLICAS:-2}
 FIRST_REPLICA_PORT=${FIRST_REPLICA_PORT:-8101}
 [[ "$REPLICAS" =~ ^[1-9][0-9]*$ ]] || { echo "run: REPLICAS must be a whole number of at least 1" >&2; exit 2; }
 
+# The ports this run listens on must be free: say so now, not after the servers and the build.
+port_taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+check_free() { # host port setting
+    if port_taken "$1" "$2"; then
+        echo "run: $1:$2 ($3) is already in use: stop what listens there, or choose another port (e.g. $3=$(($2 + 1000)) make run)" >&2
+        exit 2
+    fi
+}
+check_free "$HTTP_HOST" "$HTTP_PORT" HTTP_PORT
+check_free 127.0.0.1 "${LB_ADMIN_PORT:-8089}" LB_ADMIN_PORT
+for ((i = 0; i < REPLICAS; i++)); do check_free 127.0.0.1 $((FIRST_REPLICA_PORT + i)) FIRST_REPLICA_PORT; done
+
 scripts/services.sh packages base
 started=()
 for s in mariadb redis; do

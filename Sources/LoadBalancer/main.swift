@@ -15,7 +15,7 @@ do {
     balancer = try LoadBalancer(configuration: configuration)
     try await balancer.start()
 } catch {
-    EventLog.warning("cannot start: \(error)")
+    EventLog.error("cannot start: \(error)")
     exit(2)
 }
 await balancer.runUntilSignalled()

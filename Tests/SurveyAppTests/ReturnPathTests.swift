@@ -36,6 +36,13 @@ struct ReturnPathTests {
         }
     }
 
+    @Test func formFieldsAreDecodedWhateverTheirBytes() {
+        #expect(FormData.decode("A%C3%A7ougue+S%C3%A3o+Jo%C3%A3o") == "Açougue São João")
+        // Not UTF-8: replacement characters, not the field left percent-encoded.
+        #expect(FormData.decode("A%C3%A7ougue%FF%FEbad") == "Açougue\u{FFFD}\u{FFFD}bad")
+        #expect(FormData.decode("100%25+sure%ZZ") == "100% sure%ZZ")
+    }
+
     @Test func daysAreExactlyYearMonthDay() {
         #expect(ResearchFilters.isDay("2026-11-01"))
         for refused in ["2026--11-01", "-2026-11-01", "2026-11-+1", "2026-+1-01", "2026-11-01-", "2026-02-30"] {

@@ -17,6 +17,10 @@ public enum EventLog {
         Self.write("warning", message)
     }
 
+    public static func error(_ message: String) {
+        Self.write("error", message)
+    }
+
     private static func write(_ level: String, _ message: String) {
         var clock = WallClockText()
         let line = "\(clock.now()) [\(level)] loadbalancer: \(message)\n"

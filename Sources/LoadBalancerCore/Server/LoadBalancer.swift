@@ -67,23 +67,27 @@ public final class LoadBalancer: Sendable {
         }
         self.running.withLock { $0.loops = loops }
 
-        let server = try await self.makeProxyBootstrap(loops: loops)
-            .bind(host: self.configuration.listen.host, port: self.configuration.listen.port).get()
+        let listen = self.configuration.listen
+        let server = try await ListenFailure.naming("LB_LISTEN", listen.host, listen.port) {
+            try await self.makeProxyBootstrap(loops: loops).bind(host: listen.host, port: listen.port).get()
+        }
         self.running.withLock { $0.server = server }
         EventLog.info(
             "proxy listening on \(server.localAddress.map { "\($0)" } ?? "?") with \(self.registry.backends.count) backends, \(self.configuration.algorithm.rawValue)"
         )
 
         if let adminListen = self.configuration.adminListen {
-            let admin = try await ServerBootstrap(group: self.group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(AdminHandler(balancer: self))
+            let admin = try await ListenFailure.naming("LB_ADMIN_LISTEN", adminListen.host, adminListen.port) {
+                try await ServerBootstrap(group: self.group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                            try channel.pipeline.syncOperations.addHandler(AdminHandler(balancer: self))
+                        }
                     }
-                }
-                .bind(host: adminListen.host, port: adminListen.port).get()
+                    .bind(host: adminListen.host, port: adminListen.port).get()
+            }
             self.running.withLock { $0.admin = admin }
             EventLog.info("admin listening on \(admin.localAddress.map { "\($0)" } ?? "?")")
         }
@@ -225,5 +229,23 @@ public final class LoadBalancer: Sendable {
         let signals = SignalHandlers(termination: false)
         signals.onReload { [weak self] in self?.reloadLogged(reason: "SIGHUP") }
         return signals
+    }
+}
+
+/// A socket the balancer could not listen on, named with its address and setting: "Address
+/// already in use" alone does not say which of the two ports is taken.
+public struct ListenFailure: Error, CustomStringConvertible {
+    public let setting: String
+    public let address: String
+    public let underlying: any Error
+
+    public var description: String { "cannot listen on \(address) (\(setting)): \(underlying)" }
+
+    static func naming<T>(_ setting: String, _ host: String, _ port: Int, _ bind: () async throws -> T) async throws -> T {
+        do {
+            return try await bind()
+        } catch {
+            throw ListenFailure(setting: setting, address: "\(host):\(port)", underlying: error)
+        }
     }
 }
