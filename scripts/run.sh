@@ -85,7 +85,8 @@ done
 
 echo "[run] serving on http://$HTTP_HOST:$HTTP_PORT through the balancer (admin on http://127.0.0.1:${LB_ADMIN_PORT:-8089}/); Ctrl-C stops everything"
 LB_LISTEN="$HTTP_HOST:$HTTP_PORT" LB_ADMIN_LISTEN="127.0.0.1:${LB_ADMIN_PORT:-8089}" LB_BACKENDS_FILE="$backends" \
-    LB_ACCESS_LOG="${LB_ACCESS_LOG:-.local/run/access.log}" "$dist/LoadBalancer" &
+    LB_ACCESS_LOG="${LB_ACCESS_LOG:-.local/run/access.log}" LB_ERROR_PAGES_DIR="${LB_ERROR_PAGES_DIR:-$dist/Public/errors}" \
+    "$dist/LoadBalancer" &
 balancer=$!
 pids=("$balancer" "${pids[@]}")
 # A replica that dies is the balancer's business (it routes around it); the run lasts as long as

@@ -51,6 +51,31 @@ import Testing
         }
     }
 
+    /// The site's own pages (`LB_ERROR_PAGES_DIR`), here the ones `make run` uses, replace the
+    /// built-in English ones; a directory without any page is refused at start.
+    @Test func theSitesOwnPagesReplaceTheBuiltInOnes() async throws {
+        // This file is <repository>/Tests/LoadBalancerTests/ErrorPageLiveTests.swift.
+        let repository = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
+        let pages = try ErrorPage.load(directory: repository + "/Public/errors")
+        #expect(Set(pages.keys) == Set(ErrorPage.statuses))
+        #expect(throws: ConfigurationError.self) { try ErrorPage.load(directory: repository + "/Tests") }
+
+        let ports = [try await closedPort()]
+        try await withBalancer([], configure: { configuration in
+            configuration.backends = ports.map { BackendSpec(host: "127.0.0.1", port: $0) }
+            configuration.errorPages = pages
+        }) { _, port in
+            let connection = try await TestConnection.connect(port: port)
+            let response = try await connection.request(.POST, "/survey/household", body: [ByteBuffer(string: "age_band=B")])
+            #expect(response.status == 502)
+            #expect(response.text == pages[502])
+            #expect(response.text.contains("<html lang=\"pt-BR\">"))
+            #expect(response.text.contains("volte e envie de novo"))
+            #expect(response.headers["content-type"] == ["text/html; charset=utf-8"])
+            await connection.close()
+        }
+    }
+
     /// Every backend down by its checks and none answering when tried anyway (all of them really
     /// gone): the client is told to come back (503, `Retry-After`), not "bad gateway".
     @Test func backendsThatAreAllGoneGet503WithRetryAfter() async throws {

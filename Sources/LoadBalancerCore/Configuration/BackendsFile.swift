@@ -63,7 +63,8 @@ public enum BackendsFile {
         return BackendSpec(host: host, port: port)
     }
 
-    /// The whole file as UTF-8, or nil if it cannot be read. Small files only: the backends list.
+    /// The whole file as UTF-8, or nil if it cannot be read. Small files only (up to 1 MiB): the
+    /// backends list, error pages.
     static func readFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }

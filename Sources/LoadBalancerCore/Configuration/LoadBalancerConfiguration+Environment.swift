@@ -63,6 +63,9 @@ extension LoadBalancerConfiguration {
         self.health.slowStart = try reader.duration("LB_SLOW_START", default: self.health.slowStart, allowZero: true)
         if let value = reader.string("LB_TRUSTED_PROXIES") { self.trustedProxies = try TrustedProxies(parsing: value) }
         if let value = reader.string("LB_FORWARDED_PROTO") { self.forwardedProto = value }
+        if let directory = reader.string("LB_ERROR_PAGES_DIR") {
+            self.errorPages = try ErrorPage.load(directory: directory)
+        }
         if let value = reader.string("LB_ACCESS_LOG") {
             switch value {
             case "off", "false", "0": self.accessLog = .off

@@ -92,6 +92,8 @@ public struct LoadBalancerConfiguration: Sendable {
     /// `X-Forwarded-Proto` for requests that did not come through a trusted proxy.
     public var forwardedProto = "http"
     public var accessLog = AccessLogDestination.stdout
+    /// Pages that replace the built-in ones, by status (`LB_ERROR_PAGES_DIR`: `502.html`, …).
+    public var errorPages: [Int: String] = [:]
     /// SIGTERM waits this long for in-flight requests before closing what is left.
     public var shutdownTimeout = TimeAmount.seconds(30)
     public var client = Client()

@@ -2,8 +2,26 @@ import NIOCore
 import NIOHTTP1
 
 /// The balancer's own small HTML pages, for the errors it answers itself. They never include an
-/// error's text: that goes to the log, not to the client.
-enum ErrorPage {
+/// error's text: that goes to the log, not to the client. A site can replace them with its own,
+/// in its language (`LB_ERROR_PAGES_DIR`), as nginx's `error_page` does.
+public enum ErrorPage {
+    /// The statuses the balancer answers itself.
+    public static let statuses = [400, 408, 413, 431, 502, 503, 504]
+
+    /// The pages in `directory` named after a status (`502.html`); a status without a file keeps
+    /// the built-in page. A directory with none of them is a mistake, and so is one that cannot
+    /// be read.
+    public static func load(directory: String) throws(ConfigurationError) -> [Int: String] {
+        var pages: [Int: String] = [:]
+        for status in Self.statuses {
+            if let text = BackendsFile.readFile("\(directory)/\(status).html") { pages[status] = text }
+        }
+        guard !pages.isEmpty else {
+            throw ConfigurationError("LB_ERROR_PAGES_DIR: no page in \(directory) (expected files such as 502.html, 503.html, 504.html)")
+        }
+        return pages
+    }
+
     static func body(for status: HTTPResponseStatus) -> String {
         let (title, message): (String, String)
         switch status.code {
@@ -33,9 +51,10 @@ enum ErrorPage {
         keepAlive: Bool,
         requestID: String?,
         retryAfter: Int? = nil,
+        pages: [Int: String] = [:],
         allocator: ByteBufferAllocator
     ) -> (bytes: ByteBuffer, bodyLength: Int) {
-        let body = Self.body(for: status)
+        let body = pages[Int(status.code)] ?? Self.body(for: status)
         var buffer = allocator.buffer(capacity: body.utf8.count + 256)
         buffer.writeString("HTTP/1.\(minorVersion) \(status.code) \(status.reasonPhrase)\r\n")
         buffer.writeString("content-type: text/html; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\ncache-control: no-store\r\n")

@@ -99,7 +99,9 @@ extension ProxyServerHandler {
             self.state = .closing
             let status = (error as? HeadError)?.status ?? .badRequest
             self.loop.metrics.recordLocalResponse(Int(status.code))
-            let page = ErrorPage.response(status, minorVersion: 1, keepAlive: false, requestID: nil, allocator: context.channel.allocator)
+            let page = ErrorPage.response(
+                status, minorVersion: 1, keepAlive: false, requestID: nil, pages: self.configuration.errorPages, allocator: context.channel.allocator
+            )
             context.writeAndFlush(Self.wrapOutboundOut(page.bytes)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

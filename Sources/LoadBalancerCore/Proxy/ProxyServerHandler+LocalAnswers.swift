@@ -21,6 +21,7 @@ extension ProxyServerHandler {
             keepAlive: keepAlive,
             requestID: exchange.requestID,
             retryAfter: retryAfter,
+            pages: self.configuration.errorPages,
             allocator: context.channel.allocator
         )
         exchange.responseStatus = Int(status.code)
