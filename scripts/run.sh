@@ -16,15 +16,15 @@ FIRST_REPLICA_PORT=${FIRST_REPLICA_PORT:-8101}
 
 # The ports this run listens on must be free: say so now, not after the servers and the build.
 port_taken() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-check_free() { # host port setting
+check_free() { # host port setting its-value
     if port_taken "$1" "$2"; then
-        echo "run: $1:$2 ($3) is already in use: stop what listens there, or choose another port (e.g. $3=$(($2 + 1000)) make run)" >&2
+        echo "run: $1:$2 ($3) is already in use: stop what listens there, or choose other ports (e.g. $3=$(($4 + 1000)) make run)" >&2
         exit 2
     fi
 }
-check_free "$HTTP_HOST" "$HTTP_PORT" HTTP_PORT
-check_free 127.0.0.1 "${LB_ADMIN_PORT:-8089}" LB_ADMIN_PORT
-for ((i = 0; i < REPLICAS; i++)); do check_free 127.0.0.1 $((FIRST_REPLICA_PORT + i)) FIRST_REPLICA_PORT; done
+check_free "$HTTP_HOST" "$HTTP_PORT" HTTP_PORT "$HTTP_PORT"
+check_free 127.0.0.1 "${LB_ADMIN_PORT:-8089}" LB_ADMIN_PORT "${LB_ADMIN_PORT:-8089}"
+for ((i = 0; i < REPLICAS; i++)); do check_free 127.0.0.1 $((FIRST_REPLICA_PORT + i)) FIRST_REPLICA_PORT "$FIRST_REPLICA_PORT"; done
 
 scripts/services.sh packages base
 started=()

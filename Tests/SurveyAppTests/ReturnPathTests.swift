@@ -13,8 +13,12 @@ struct ReturnPathTests {
         #expect(PageRenderer.localPath(path) == "/")
     }
 
-    @Test func aReturnPathKeepsItsQuery() {
-        #expect(PageRenderer.localPath("/research/export.csv?preset=analysis&district=centro") == "/research/export.csv?preset=analysis&district=centro")
+    @Test func aRefusedOrEmptyNextLeadsToTheRolesHome() {
+        #expect(AccountController.requestedPage(nil) == nil)
+        #expect(AccountController.requestedPage("") == nil)
+        #expect(AccountController.requestedPage("/") == nil)
+        #expect(AccountController.requestedPage("//evil.example") == nil)
+        #expect(AccountController.requestedPage("/research?district=centro") == "/research?district=centro")
     }
 
     @Test func wholeNumbersAreDigitsOrGroupsOfThree() {
@@ -55,9 +59,9 @@ struct ReturnPathTests {
             // The form as a browser sends it from the plain login page: an empty `next`.
             _ = try await researcher.logOut()
             try await researcher.get("/login")
+            #expect(!researcher.lastPageHasEmptyNext)
             let home = try await researcher.post("/login", [("email", FixedResponses.researcher.email), ("password", FixedResponses.researcher.password), ("next", "")])
             #expect(home.location == "/research")
-            #expect(!researcher.lastPageHasEmptyNext)
 
             let respondent = Browser(client)
             let email = try await respondent.signUp()
@@ -105,6 +109,9 @@ struct ReturnPathTests {
             #expect(exponent.body.contains("informe uma porcentagem de 0 a 100"))
             let grouped = try await browser.get("/research/viability?households=20.000")
             #expect(!grouped.body.contains("informe um número inteiro"))
+            // "20 000" as a browser sends it from the form.
+            let spaced = try await browser.get("/research/viability?households=20+000")
+            #expect(!spaced.body.contains("informe um número inteiro"))
         }
     }
 

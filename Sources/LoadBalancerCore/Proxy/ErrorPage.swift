@@ -6,7 +6,7 @@ import NIOHTTP1
 /// in its language (`LB_ERROR_PAGES_DIR`), as nginx's `error_page` does.
 public enum ErrorPage {
     /// The statuses the balancer answers itself.
-    public static let statuses = [400, 408, 413, 431, 502, 503, 504]
+    public static let statuses = [400, 405, 408, 413, 431, 501, 502, 503, 504, 505]
 
     /// The pages in `directory` named after a status (`502.html`); a status without a file keeps
     /// the built-in page. A directory with none of them is a mistake, and so is one that cannot
@@ -26,12 +26,15 @@ public enum ErrorPage {
         let (title, message): (String, String)
         switch status.code {
         case 400: (title, message) = ("Bad request", "The request could not be understood.")
+        case 405: (title, message) = ("Method not allowed", "This server does not open tunnels (CONNECT).")
         case 408: (title, message) = ("Request timeout", "The request took too long to arrive.")
         case 413: (title, message) = ("Request too large", "The request body is larger than this server accepts.")
         case 431: (title, message) = ("Request headers too large", "The request headers are larger than this server accepts.")
+        case 501: (title, message) = ("Not implemented", "The request uses a transfer coding this server does not support.")
         case 502: (title, message) = ("Bad gateway", "The service could not answer this request. Please try again in a moment.")
         case 503: (title, message) = ("Service unavailable", "The service is temporarily unavailable. Please try again in a moment.")
         case 504: (title, message) = ("Gateway timeout", "The service took too long to answer. Please try again in a moment.")
+        case 505: (title, message) = ("HTTP version not supported", "This server speaks HTTP/1.0 and HTTP/1.1.")
         default: (title, message) = (status.reasonPhrase, "")
         }
         return """

@@ -18,16 +18,17 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Email address of the account.") var email: String
         @Option(help: "respondent, researcher or admin.") var role: String = "researcher"
 
+        private var account: String { email.trimmingCharacters(in: .whitespaces).lowercased() }
+
         // Checked before `run`, so that a mistake prints this command's usage, not the app's.
         func validate() throws {
             guard UserSession.Role(rawValue: role) != nil else { throw ValidationError("--role is respondent, researcher or admin") }
-            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
-            guard EmailAddress.isPlausible(email) else { throw ValidationError("\(email) is not an email address") }
+            guard EmailAddress.isPlausible(account) else { throw ValidationError("\(account) is not an email address") }
         }
 
         func run() async throws {
-            let role = UserSession.Role(rawValue: role)!
-            let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let role = UserSession.Role(rawValue: role) else { return }  // refused by validate()
+            let email = account
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 throw CommandFailure("no password on standard input: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | SurveyApp user create --email \(email)`")
             }
@@ -57,7 +58,8 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await UserCommand.setRole(UserSession.Role(rawValue: role)!, email: email, common: common)
+            guard let role = UserSession.Role(rawValue: role) else { return }  // refused by validate()
+            try await UserCommand.setRole(role, email: email, common: common)
         }
     }
 

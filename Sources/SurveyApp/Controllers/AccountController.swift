@@ -49,10 +49,12 @@ struct AccountController {
         if !errors.isEmpty { return try renderSignup(request, context, email: email, errors: errors, status: .unprocessableContent) }
 
         do {
-            // The session store first: an account made while no session can start would be
-            // answered "try again", and the retry would then say the address is taken.
-            _ = try await sessions.get(key: SessionSettings.keyPrefix + "reachability-probe", as: UserSession.self)
             let hash = try await hasher.hash(password)
+            // The session store is asked just before the account is made: an account made while
+            // no session can start would be answered "try again", and the retry would then say
+            // the address is taken. (The session itself is written after this handler; Redis
+            // failing in those few milliseconds still gives the 503 page.)
+            _ = try await sessions.get(key: SessionSettings.keyPrefix + "reachability-probe", as: UserSession.self)
             guard let id = try await users.create(email: email, passwordHash: hash, role: .respondent) else {
                 return try renderSignup(request, context, email: email, errors: ["email": "account.error.emailTaken"], status: .unprocessableContent)
             }
@@ -92,8 +94,7 @@ struct AccountController {
         let form = try await FormData.read(request, context: context)
         let email = (form.first("email") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = form.first("password") ?? ""
-        // Where the login page was asked from, if anywhere (the form sends no field otherwise).
-        let next = form.first("next").flatMap { $0.isEmpty ? nil : PageRenderer.localPath($0) }
+        let next = Self.requestedPage(form.first("next"))
         guard CSRF.isValid(form, request) else {
             return try renderLogin(request, context, email: email, errors: [:], notice: "form.expired", status: .forbidden, next: next, renewCSRF: true)
         }
@@ -134,6 +135,14 @@ struct AccountController {
         return try await startSession(request, context, user: user, next: next ?? home)
     }
 
+    /// The page the login was asked from, if a usable one: none (empty, the home page, or a
+    /// path refused by `localPath`) leads to the role's own home after login.
+    static func requestedPage(_ next: String?) -> String? {
+        guard let next, !next.isEmpty else { return nil }
+        let path = PageRenderer.localPath(next)
+        return path == "/" ? nil : path
+    }
+
     private func renderThrottled(_ request: Request, _ context: AppRequestContext, email: String, retryAfter: Int, next: String?) throws -> Response {
         context.logger.notice("login throttled")
         let minutes = max(1, (retryAfter + 59) / 60)
@@ -147,7 +156,7 @@ struct AccountController {
         _ request: Request, _ context: AppRequestContext, email: String, errors: [String: String], notice: String? = nil,
         status: HTTPResponse.Status = .ok, next: String? = nil, renewCSRF: Bool = false
     ) throws -> Response {
-        let next = next ?? request.uri.queryParameters["next"].flatMap { $0.isEmpty ? nil : PageRenderer.localPath(String($0)) }
+        let next = next ?? Self.requestedPage(request.uri.queryParameters["next"].map(String.init))
         return try renderAccountForm("login", titleKey: "login.title", request, context, email: email, errors: errors, notice: notice, status: status, next: next, renewCSRF: renewCSRF)
     }
 

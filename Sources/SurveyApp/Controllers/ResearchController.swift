@@ -245,7 +245,8 @@ extension ResearchController {
         var problems: [String] = []
         var typed: [String: String] = [:]
         let query = request.uri.queryParameters
-        if let text = query["households"].map({ String($0).trimmingCharacters(in: .whitespaces) }), !text.isEmpty {
+        // A form sent by GET writes a typed space as `+` (`20 000` → `20+000`).
+        if let text = query["households"].map({ String($0).replacingOccurrences(of: "+", with: " ").trimmingCharacters(in: .whitespaces) }), !text.isEmpty {
             typed["households"] = text
             if let n = NumberText.wholeNumber(text), n > 0, n <= 100_000_000 {
                 settings.households = n
