@@ -3,6 +3,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The balancer's own pages, against real sockets.
 @Suite struct ErrorPageLiveTests {
@@ -59,6 +62,19 @@ import Testing
         let pages = try ErrorPage.load(directory: repository + "/Public/errors")
         #expect(Set(pages.keys) == Set(ErrorPage.statuses))
         #expect(throws: ConfigurationError.self) { try ErrorPage.load(directory: repository + "/Tests") }
+        // A layout with nowhere to put the pages is refused, not served as every page.
+        var template = Array("/tmp/lb-pages-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer {
+            unlink(directory + "/layout.html")
+            rmdir(directory)
+        }
+        let file = try #require(fopen(directory + "/layout.html", "w"))
+        fputs("<!doctype html><title>x</title>", file)
+        fclose(file)
+        #expect(throws: ConfigurationError("LB_ERROR_PAGES_DIR: \(directory)/layout.html has no {content} to put each page in")) {
+            try ErrorPage.load(directory: directory)
+        }
 
         let ports = [try await closedPort()]
         try await withBalancer([], configure: { configuration in
@@ -69,8 +85,12 @@ import Testing
             let response = try await connection.request(.POST, "/survey/household", body: [ByteBuffer(string: "age_band=B")])
             #expect(response.status == 502)
             #expect(response.text == pages[502])
-            #expect(response.text.contains("<html lang=\"pt-BR\">"))
+            // The layout around the status's own text.
+            #expect(response.text.hasPrefix("<!doctype html>\n<html lang=\"pt-BR\">"))
+            #expect(response.text.contains("<title>Erro 502 · Error 502</title>"))
+            #expect(response.text.contains("<main>\n<h1>Não foi possível atender agora</h1>"))
             #expect(response.text.contains("volte e envie de novo"))
+            #expect(!response.text.contains("{content}") && !response.text.contains("{status}"))
             #expect(response.headers["content-type"] == ["text/html; charset=utf-8"])
             await connection.close()
         }

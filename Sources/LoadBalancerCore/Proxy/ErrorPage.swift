@@ -9,12 +9,19 @@ public enum ErrorPage {
     public static let statuses = [400, 405, 408, 413, 431, 501, 502, 503, 504, 505]
 
     /// The pages in `directory` named after a status (`502.html`); a status without a file keeps
-    /// the built-in page. A directory with none of them is a mistake, and so is one that cannot
-    /// be read.
+    /// the built-in page. With a `layout.html` there, each status file is only what goes in the
+    /// layout's `{content}` (and `{status}` is replaced by the code), so that the pages share one
+    /// head and style. A directory with no page is a mistake, and so is a layout without
+    /// `{content}`.
     public static func load(directory: String) throws(ConfigurationError) -> [Int: String] {
+        let layout = BackendsFile.readFile("\(directory)/layout.html")
+        if let layout, !layout.contains("{content}") {
+            throw ConfigurationError("LB_ERROR_PAGES_DIR: \(directory)/layout.html has no {content} to put each page in")
+        }
         var pages: [Int: String] = [:]
         for status in Self.statuses {
-            if let text = BackendsFile.readFile("\(directory)/\(status).html") { pages[status] = text }
+            guard let text = BackendsFile.readFile("\(directory)/\(status).html") else { continue }
+            pages[status] = layout.map { $0.replacing("{content}", with: text).replacing("{status}", with: "\(status)") } ?? text
         }
         guard !pages.isEmpty else {
             throw ConfigurationError("LB_ERROR_PAGES_DIR: no page in \(directory) (expected files such as 502.html, 503.html, 504.html)")
