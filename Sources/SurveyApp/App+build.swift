@@ -64,7 +64,8 @@ func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) 
         sessionCookie: SessionSettings.cookieName, idleTimeout: configuration.sessions.idleTimeout, metrics: metrics
     ).addRoutes(to: pages)
     SurveyController(
-        renderer: renderer, survey: survey, view: QuestionnaireView(survey: survey, catalog: catalog), responses: responses, pending: PendingForms(redis: redis), metrics: metrics).addRoutes(to: pages)
+        renderer: renderer, survey: survey, view: QuestionnaireView(survey: survey, catalog: catalog), responses: responses, users: users,
+        pending: PendingForms(redis: redis), metrics: metrics).addRoutes(to: pages)
     MyDataController(renderer: renderer, survey: survey, users: users, responses: responses).addRoutes(to: pages)
 
     // Researchers (and admins) only; the role is checked against the database on each request.

@@ -187,7 +187,27 @@ struct JourneyTests {
             #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
             let save = try await laptop.post("/survey/consent", Answers.consent)
             #expect(save.status == .seeOther)
-            #expect(save.location == "/")
+            #expect(save.location == "/?notice=deleted")
+        }
+    }
+
+    /// Every other session of a deleted account ends at its next page, not only at a save: the
+    /// survey, "my data" and its download say the account is gone and sign out.
+    @Test(arguments: ["/survey", "/survey/consent", "/my-data", "/my-data/export.json"])
+    func aDeletedAccountsOtherSessionsEndAtTheirNextPage(_ path: String) async throws {
+        try await AppTestSupport.withApp { client, _ in
+            let phone = Browser(client)
+            let email = try await phone.signUp()
+            let laptop = Browser(client)
+            _ = try await laptop.logIn(email: email)
+            try await phone.get("/my-data/delete")
+            #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+            let page = try await laptop.get(path)
+            #expect(page.status == .seeOther)
+            #expect(page.location == "/?notice=deleted")
+            let home = try await laptop.get("/?notice=deleted")
+            #expect(home.body.contains("Sua conta e suas respostas foram apagadas."))
+            #expect(home.body.contains(#"href="/login""#))  // signed out
         }
     }
 

@@ -169,6 +169,14 @@ struct AccountController {
     }
 
     /// Ends the session: the home page says so, and the browser gets a fresh CSRF token.
+    /// The account behind a live session no longer exists (deleted on another device): the
+    /// session ends, and the home page says the account was deleted.
+    static func accountGone(_ context: AppRequestContext) -> Response {
+        context.sessions.clearSession()
+        context.logger.info("session of a deleted account ended")
+        return .redirect(to: "/?notice=deleted", type: .normal)
+    }
+
     static func signedOut(_ context: AppRequestContext) throws -> Response {
         context.sessions.clearSession()
         var response = Response.redirect(to: "/?notice=signed-out", type: .normal)

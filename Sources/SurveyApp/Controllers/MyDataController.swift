@@ -20,7 +20,7 @@ struct MyDataController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let session = context.user else { return .redirect(to: "/login?next=%2Fmy-data", type: .normal) }
-        guard let user = try await users.find(id: session.userID) else { throw HTTPError(.notFound) }
+        guard let user = try await users.find(id: session.userID) else { return AccountController.accountGone(context) }
         let stored = try await responses.load(userID: session.userID)
         let language = context.language
         let catalog = renderer.catalog
@@ -43,7 +43,7 @@ struct MyDataController {
     /// Everything kept about the account, as JSON, for the respondent to take away.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let session = context.user else { return .redirect(to: "/login?next=%2Fmy-data", type: .normal) }
-        guard let user = try await users.find(id: session.userID) else { throw HTTPError(.notFound) }
+        guard let user = try await users.find(id: session.userID) else { return AccountController.accountGone(context) }
         let stored = try await responses.load(userID: session.userID)
         var document: [String: Any] = ["account": ["email": user.email, "role": user.role.rawValue]]
         if let stored {

@@ -14,6 +14,7 @@ struct SurveyController {
     let survey: SurveyDefinition
     let view: QuestionnaireView
     let responses: any ResponseRepository
+    let users: any UserRepository
     let pending: PendingForms
     let metrics: AppMetrics
 
@@ -29,7 +30,7 @@ struct SurveyController {
     @Sendable func resume(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let user = context.user else { return signIn(request) }
         if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
-        let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
+        guard let stored = try await storedResponse(of: user) else { return AccountController.accountGone(context) }
         return .redirect(to: location(for: stored), type: .normal)
     }
 
@@ -54,7 +55,7 @@ struct SurveyController {
         guard let user = context.user else { return signIn(request) }
         if user.role != .respondent { return .redirect(to: "/research", type: .normal) }
         let index = try pageIndex(context)
-        let stored = try await responses.load(userID: user.userID) ?? StoredResponse()
+        guard let stored = try await storedResponse(of: user) else { return AccountController.accountGone(context) }
         if let detour = detour(stored, index) { return detour }
         // Typed before the session ended, or before the respondent left the page, and never
         // saved: shown again, to check and save.
@@ -137,9 +138,8 @@ struct SurveyController {
             do {
                 return try await store(answers, page: index, form: form, user: user, context: context)
             } catch let error as MariaDBError where error.code == 1452 {
-                // The account was deleted (from another device) while this session lived on.
-                context.sessions.clearSession()
-                return .redirect(to: "/", type: .normal)
+                // The account was deleted (from another device) while this page was open.
+                return AccountController.accountGone(context)
             }
         }
     }
@@ -245,6 +245,13 @@ struct SurveyController {
             return .redirect(to: "/survey/\(survey.pages[first].id)", type: .normal)
         }
         return nil
+    }
+
+    /// The respondent's response so far (empty before the first save), or nil if the account
+    /// itself is gone: deleted on another device while this session lived on.
+    private func storedResponse(of user: UserSession) async throws -> StoredResponse? {
+        if let stored = try await responses.load(userID: user.userID) { return stored }
+        return try await users.find(id: user.userID) == nil ? nil : StoredResponse()
     }
 
     private func location(for stored: StoredResponse) -> String {
