@@ -168,7 +168,6 @@ struct AccountController {
         return try Self.signedOut(context)
     }
 
-    /// Ends the session: the home page says so, and the browser gets a fresh CSRF token.
     /// The account behind a live session no longer exists (deleted on another device): the
     /// session ends, and the home page says the account was deleted.
     static func accountGone(_ context: AppRequestContext) -> Response {
@@ -177,6 +176,7 @@ struct AccountController {
         return .redirect(to: "/?notice=deleted", type: .normal)
     }
 
+    /// Ends the session: the home page says so, and the browser gets a fresh CSRF token.
     static func signedOut(_ context: AppRequestContext) throws -> Response {
         context.sessions.clearSession()
         var response = Response.redirect(to: "/?notice=signed-out", type: .normal)
