@@ -176,15 +176,22 @@ struct JourneyTests {
         }
     }
 
+    /// A laptop signed in to an account that the phone then deletes; the laptop opened `page`
+    /// before that, if given.
+    static func laptopOfADeletedAccount(_ client: any TestClientProtocol, opened page: String? = nil) async throws -> Browser {
+        let phone = Browser(client)
+        let email = try await phone.signUp()
+        let laptop = Browser(client)
+        _ = try await laptop.logIn(email: email)
+        if let page { try await laptop.get(page) }
+        try await phone.get("/my-data/delete")
+        #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+        return laptop
+    }
+
     @Test func aSessionOfADeletedAccountEndsWithoutAnError() async throws {
         try await AppTestSupport.withApp { client, _ in
-            let phone = Browser(client)
-            let email = try await phone.signUp()
-            let laptop = Browser(client)
-            _ = try await laptop.logIn(email: email)
-            try await laptop.get("/survey/consent")
-            try await phone.get("/my-data/delete")
-            #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+            let laptop = try await Self.laptopOfADeletedAccount(client, opened: "/survey/consent")
             let save = try await laptop.post("/survey/consent", Answers.consent)
             #expect(save.status == .seeOther)
             #expect(save.location == "/?notice=deleted")
@@ -196,12 +203,7 @@ struct JourneyTests {
     @Test(arguments: ["/survey", "/survey/consent", "/my-data", "/my-data/export.json"])
     func aDeletedAccountsOtherSessionsEndAtTheirNextPage(_ path: String) async throws {
         try await AppTestSupport.withApp { client, _ in
-            let phone = Browser(client)
-            let email = try await phone.signUp()
-            let laptop = Browser(client)
-            _ = try await laptop.logIn(email: email)
-            try await phone.get("/my-data/delete")
-            #expect(try await phone.post("/my-data/delete", [("confirm", "yes")]).location == "/?notice=deleted")
+            let laptop = try await Self.laptopOfADeletedAccount(client)
             let page = try await laptop.get(path)
             #expect(page.status == .seeOther)
             #expect(page.location == "/?notice=deleted")
