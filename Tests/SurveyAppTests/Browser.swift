@@ -129,13 +129,24 @@ final class Browser {
         }
     }
 
-    /// Opens `pageID`, then loses the session as if it ended while the page was open. Returns the
-    /// account id the page's form carries.
-    func openThenLoseSession(_ pageID: String) async throws -> String {
+    /// A new respondent who saved every page before `pageID` (see `savePages(before:)`) and now
+    /// has it open.
+    @discardableResult
+    func signUpAndOpen(_ pageID: String) async throws -> Page {
+        try await signUp()
+        try await savePages(before: pageID)
+        return try await get("/survey/\(pageID)")
+    }
+
+    /// A new respondent gets as far as `pageID`, and the session ends while that page is open.
+    /// Returns the account's email and the account id the page's form carries.
+    func signUpThenLoseSession(on pageID: String) async throws -> (email: String, owner: String) {
+        let email = try await signUp()
+        try await savePages(before: pageID)
         let form = try await get("/survey/\(pageID)")
         guard let owner = form.hiddenValue("_owner") else { throw TestSetupError("/survey/\(pageID) has no _owner field") }
         cookies[SessionSettings.cookieName] = nil
-        return owner
+        return (email, owner)
     }
 
     /// Saves a survey page (after loading it, for its token and nonce).

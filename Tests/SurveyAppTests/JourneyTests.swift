@@ -99,10 +99,7 @@ struct JourneyTests {
     @Test func reasonNotIsShownAndRequiredOnlyForLowLikelihood() async throws {
         try await AppTestSupport.withApp { client, configuration in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePages(before: "new-store")
-
-            let page = try await browser.get("/survey/new-store")
+            let page = try await browser.signUpAndOpen("new-store")
             #expect(!page.body.contains(#"name="reason_not""#))
             // Likelihood 3: the page comes back with the follow-up question, not an error.
             let followUp = try await browser.post("/survey/new-store", [("likelihood_new_store", "3"), ("_nonce", page.hiddenValue("_nonce")!)])

@@ -21,9 +21,7 @@ struct OutageTests {
             databasePort: server == .mariadb ? proxy.port : nil, redisPort: server == .redis ? proxy.port : nil
         ) { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.get("/survey/household")
+            try await browser.signUpAndOpen("household")
 
             proxy.cut()
             let sent = try await browser.post("/survey/household", Answers.household)

@@ -50,9 +50,7 @@ struct SecurityTests {
     @Test func csrfFailureReRendersTheFormWithWhatWasTyped() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.get("/survey/household")
+            try await browser.signUpAndOpen("household")
             // No token at all: refused, nothing saved, every typed value back on the page.
             let forged = try await browser.post("/survey/household", Answers.household + [("_csrf", "forged-token-forged-token-forged-token-1234")], csrf: false)
             #expect(forged.status == .forbidden)

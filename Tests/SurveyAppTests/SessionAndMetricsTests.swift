@@ -49,9 +49,7 @@ struct SessionAndMetricsTests {
     @Test func whatWasTypedWhenTheSessionEndedComesBackAfterLogin() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            let email = try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            let owner = try await browser.openThenLoseSession("household")  // the session ends while the page is open
+            let (email, owner) = try await browser.signUpThenLoseSession(on: "household")
             let page = try await browser.post("/survey/household", Answers.household + [("_owner", owner)])
             #expect(page.location == "/login?next=%2Fsurvey%2Fhousehold&notice=expired")
             #expect(browser.cookies[PendingForms.cookieName] != nil)
@@ -97,9 +95,7 @@ struct SessionAndMetricsTests {
     @Test func whatWasTypedSurvivesGoingBackAndSwitchingLanguage() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePages(before: "shopping")
-            try await browser.get("/survey/shopping")
+            try await browser.signUpAndOpen("shopping")
             let back = try await browser.post("/survey/shopping", Answers.shopping + [("_leave", "back")])
             #expect(back.location == "/survey/household")
             // Saving the previous page again leads forward to the page left, filled in.
@@ -129,9 +125,7 @@ struct SessionAndMetricsTests {
     @Test func signingOutOfAnEndedSessionKeepsTypedValuesForTheirOwnerOnly() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            let email = try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            let owner = try await browser.openThenLoseSession("household")  // the session ends while the page is open
+            let (email, owner) = try await browser.signUpThenLoseSession(on: "household")
             let out = try await browser.post("/survey/household", Answers.household + [("_owner", owner), ("_leave", "logout")])
             #expect(out.location == "/?notice=signed-out")
             #expect(browser.cookies[PendingForms.cookieName] != nil)
@@ -155,9 +149,7 @@ struct SessionAndMetricsTests {
     @Test func signingOutFromAStaleSurveyPageSignsOut() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePages(before: "new-store")
-            let stale = try await browser.get("/survey/new-store")
+            let stale = try await browser.signUpAndOpen("new-store")
             #expect(stale.status == .ok)
             #expect(try await browser.savePage("new-store", Answers.newStore).location == "/survey/thanks")
             try await browser.get("/survey/thanks")
@@ -170,9 +162,7 @@ struct SessionAndMetricsTests {
     @Test func goingBackTwoPagesKeepsWhatWasTypedOnBoth() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePages(before: "new-store")
-            try await browser.get("/survey/new-store")
+            try await browser.signUpAndOpen("new-store")
             #expect(try await browser.post("/survey/new-store", [("comment", "Volto já 🙂"), ("_leave", "back")]).location == "/survey/shopping")
             try await browser.get("/survey/shopping")
             let typedSpend = Answers.shopping.map { $0.0 == "monthly_grocery_spend" ? ($0.0, "987,65") : $0 }
@@ -192,9 +182,7 @@ struct SessionAndMetricsTests {
     @Test func whatOneAccountTypedIsNotShownToTheNextOnTheSameBrowser() async throws {
         try await AppTestSupport.withApp { client, _ in
             let browser = Browser(client)
-            try await browser.signUp()
-            try await browser.savePage("consent", Answers.consent)
-            try await browser.get("/survey/household")
+            try await browser.signUpAndOpen("household")
             try await browser.post("/survey/household", Answers.household + [("_leave", "logout")])
             #expect(browser.cookies[PendingForms.cookieName] != nil)
             try await browser.signUp()  // someone else, on the same computer
